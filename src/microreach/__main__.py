@@ -1,0 +1,5 @@
+"""Entry point for ``python -m microreach``."""
+
+from microreach.cli import main
+
+main()

@@ -1,0 +1,183 @@
+"""Typed settings read from MICROREACH_* environment variables, safe defaults for a laptop."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import secrets
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from microreach.kit.errors import ConfigError
+
+ENV_PREFIX = "MICROREACH_"
+SECRET_FILE_NAME = "secret_key"
+DEFAULT_SQLITE_NAME = "microreach.db"
+# Values that must never reach production: a key copied from docs or left empty.
+INSECURE_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev", "development"})
+MIN_SECRET_LENGTH = 32
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    """Every setting of microreach; each field maps to MICROREACH_<NAME>."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
+
+    env: Environment = Field(
+        default=Environment.DEVELOPMENT,
+        description="development, test or production; production refuses insecure values.",
+    )
+    debug: bool = Field(default=False, description="Show tracebacks in error pages.")
+    data_dir: Path = Field(
+        default=Path(".microreach"),
+        description="Directory for the SQLite database, the development secret key and files.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; default sqlite:///<data_dir>/microreach.db. "
+        "postgresql+psycopg://user@host/db selects PostgreSQL.",
+    )
+    secret_key: str | None = Field(
+        default=None,
+        description="Key for signing and hashing; generated once into <data_dir>/secret_key "
+        "outside production.",
+    )
+    redis_url: str | None = Field(
+        default=None, description="Redis URL for the scale profile; unset means jobs run inline."
+    )
+    host: str = Field(default="127.0.0.1", description="Address the web server binds to.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port the web server binds to.")
+    log_level: str = Field(default="info", description="debug, info, warning or error.")
+    tier_scheme: str = Field(default="brief", description="Default follower tier scheme.")
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_log_level(cls, value: str) -> str:
+        allowed = ("debug", "info", "warning", "error")
+        if value.lower() not in allowed:
+            raise ValueError(f"must be one of {', '.join(allowed)}")
+        return value.lower()
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("must start with sqlite:// or postgresql+psycopg://")
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / DEFAULT_SQLITE_NAME).resolve()}"
+
+    @property
+    def is_production(self) -> bool:
+        return self.env is Environment.PRODUCTION
+
+
+def _check_unknown_variables(environ: dict[str, str]) -> None:
+    """Refuse MICROREACH_* variables that name no setting: a typo must not pass silently."""
+    known = {f"{ENV_PREFIX}{name.upper()}" for name in Settings.model_fields}
+    # Variables the tests and tools use; they are not application settings.
+    known |= {f"{ENV_PREFIX}TEST_DATABASE_URL", f"{ENV_PREFIX}BENCH_DATABASE_URL"}
+    for key in sorted(environ):
+        if key.startswith(ENV_PREFIX) and key not in known:
+            close = difflib.get_close_matches(key, sorted(known), n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            raise ConfigError(key, f"is not a microreach setting{hint}")
+
+
+def _first_error(exc: ValidationError) -> ConfigError:
+    error = exc.errors()[0]
+    field = str(error["loc"][0]) if error["loc"] else "?"
+    value = error.get("input")
+    message = str(error["msg"]).removeprefix("Value error, ")
+    shown = f" (got {value!r})" if isinstance(value, str | int | float) else ""
+    return ConfigError(f"{ENV_PREFIX}{field.upper()}", f"{message}{shown}")
+
+
+def _ensure_data_dir(path: Path) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".write-test"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as exc:
+        raise ConfigError(
+            f"{ENV_PREFIX}DATA_DIR", f"{path} is not a writable directory ({exc.strerror})"
+        ) from exc
+
+
+def _development_secret(data_dir: Path) -> str:
+    """Read the per-installation key, creating it on first use (mode 0600)."""
+    path = data_dir / SECRET_FILE_NAME
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def _check_production(settings: Settings) -> None:
+    if not settings.is_production:
+        return
+    if settings.debug:
+        raise ConfigError(f"{ENV_PREFIX}DEBUG", "must be off when MICROREACH_ENV=production")
+    key = settings.secret_key or ""
+    if key.lower() in INSECURE_SECRETS or len(key) < MIN_SECRET_LENGTH:
+        raise ConfigError(
+            f"{ENV_PREFIX}SECRET_KEY",
+            f"must be set to a random value of at least {MIN_SECRET_LENGTH} characters "
+            "in production (for example: python -c 'import secrets; "
+            "print(secrets.token_urlsafe(48))')",
+        )
+
+
+def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+    """Build and check settings; raise ConfigError naming the setting at fault."""
+    env = dict(os.environ if environ is None else environ)
+    _check_unknown_variables(env)
+    try:
+        settings = Settings(**overrides) if environ is None else _from_mapping(env, overrides)
+    except ValidationError as exc:
+        raise _first_error(exc) from None
+    _check_production(settings)
+    _ensure_data_dir(settings.data_dir)
+    if settings.secret_key is None:
+        settings = settings.model_copy(
+            update={"secret_key": _development_secret(settings.data_dir)}
+        )
+    return settings
+
+
+def _from_mapping(env: dict[str, str], overrides: dict[str, Any]) -> Settings:
+    values: dict[str, Any] = {
+        name: env[f"{ENV_PREFIX}{name.upper()}"]
+        for name in Settings.model_fields
+        if f"{ENV_PREFIX}{name.upper()}" in env
+    }
+    values.update(overrides)
+    # Build from explicit values only, so the real process environment does not leak in.
+    return Settings.model_validate(values)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, loaded once."""
+    return load_settings()

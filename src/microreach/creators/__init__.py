@@ -1,0 +1,1 @@
+"""Creators, their platform accounts, posts, comments and metric time series."""

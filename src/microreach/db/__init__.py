@@ -1,0 +1,1 @@
+"""Storage: engine, typed base model, sessions, migrations and bulk writers."""

@@ -1,0 +1,9 @@
+"""Every domain's tables, imported in one place so migrations and tests see the whole schema."""
+
+from microreach.creators import models as creators_models
+from microreach.db.base import Base
+from microreach.synthetic import models as synthetic_models
+
+metadata = Base.metadata
+
+__all__ = ["creators_models", "metadata", "synthetic_models"]

@@ -1,0 +1,1 @@
+"""Pure functions for the numbers microreach shows; nothing here touches the database."""

@@ -1,0 +1,1 @@
+"""A calibrated generator of realistic creators, posts, comments and metric series."""
