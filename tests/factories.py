@@ -25,7 +25,9 @@ def make_creator(session: Session, **overrides: Any) -> Creator:
     return creator
 
 
-def make_account(session: Session, creator: Creator | None = None, **overrides: Any) -> PlatformAccount:
+def make_account(
+    session: Session, creator: Creator | None = None, **overrides: Any
+) -> PlatformAccount:
     n = next(_counter)
     creator = creator or make_creator(session)
     values: dict[str, Any] = {

@@ -25,9 +25,7 @@ class Creator(UUIDPrimaryKey, Timestamps, Base):
     __tablename__ = "creators"
 
     name: Mapped[str] = mapped_column(sa.String(200))
-    kind: Mapped[CreatorKind] = mapped_column(
-        StrEnumType(CreatorKind), default=CreatorKind.PERSON
-    )
+    kind: Mapped[CreatorKind] = mapped_column(StrEnumType(CreatorKind), default=CreatorKind.PERSON)
     contact_email: Mapped[str | None] = mapped_column(sa.String(320))
     source: Mapped[DataSource] = mapped_column(StrEnumType(DataSource))
 

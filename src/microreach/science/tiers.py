@@ -16,8 +16,10 @@ class Tier:
 
     @property
     def label(self) -> str:
-        return f"{self.name} ({_short(self.lower)}{'+' if self.upper is None else '-'}"\
+        return (
+            f"{self.name} ({_short(self.lower)}{'+' if self.upper is None else '-'}"
             f"{'' if self.upper is None else _short(self.upper)})"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,24 +57,32 @@ BRIEF = TierScheme(
     key="brief",
     title="microreach default",
     source="The product brief: micro-influencers have about 1,000 to 100,000 followers.",
-    tiers=_ladder(("nano", 0), ("micro", 1_000), ("mid", 100_000), ("macro", 500_000),
-                  ("mega", 1_000_000)),
+    tiers=_ladder(
+        ("nano", 0), ("micro", 1_000), ("mid", 100_000), ("macro", 500_000), ("mega", 1_000_000)
+    ),
 )
 
 LATER_FOHR_2021 = TierScheme(
     key="later-fohr-2021",
     title="Later x Fohr 2021",
     source="Later x Fohr, Influencer Marketing Benchmarks Report 2021.",
-    tiers=_ladder(("nano", 0), ("micro", 10_000), ("mid", 100_000), ("macro", 500_000),
-                  ("mega", 1_000_000)),
+    tiers=_ladder(
+        ("nano", 0), ("micro", 10_000), ("mid", 100_000), ("macro", 500_000), ("mega", 1_000_000)
+    ),
 )
 
 HYPEAUDITOR_2018 = TierScheme(
     key="hypeauditor-2018",
     title="HypeAuditor 2018",
     source="HypeAuditor, Instagram influencer tiers, 2018.",
-    tiers=_ladder(("below-nano", 0), ("nano", 1_000), ("micro", 5_000), ("mid", 20_000),
-                  ("macro", 100_000), ("mega", 1_000_000)),
+    tiers=_ladder(
+        ("below-nano", 0),
+        ("nano", 1_000),
+        ("micro", 5_000),
+        ("mid", 20_000),
+        ("macro", 100_000),
+        ("mega", 1_000_000),
+    ),
 )
 
 SCHEMES: dict[str, TierScheme] = {s.key: s for s in (BRIEF, LATER_FOHR_2021, HYPEAUDITOR_2018)}

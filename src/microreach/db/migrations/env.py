@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-import sqlalchemy as sa
 from alembic import context
 from alembic.autogenerate.api import AutogenContext
 from sqlalchemy.engine import Engine
@@ -15,12 +14,12 @@ from microreach.db.models import metadata
 config = context.config
 
 
-def render_item(kind: str, item: Any, autogen_context: AutogenContext) -> str | bool:
+def render_item(kind: str, item: Any, _context: AutogenContext) -> str | Literal[False]:
     """Render microreach's column types as plain SQLAlchemy types: migrations stay standalone."""
     if kind == "type" and isinstance(item, UTCDateTime):
         return "sa.DateTime(timezone=True)"
     if kind == "type" and isinstance(item, StrEnumType):
-        return f"sa.String(length={item.impl.length})"  # type: ignore[attr-defined]
+        return f"sa.String(length={item.impl.length})"
     return False
 
 

@@ -1,0 +1,170 @@
+"""The ``microreach`` command line: database, synthetic data, web server and the demo."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from microreach.config import Settings, get_settings
+from microreach.db import migrate
+from microreach.db.session import Database
+from microreach.kit.errors import ConfigError, MicroreachError
+from microreach.synthetic import service as synthetic
+
+DEMO_SEED = 2026
+DEMO_CREATORS = 5000
+
+app = typer.Typer(
+    help="microreach: find the micro-influencers who move an audience, and measure them.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Database schema: migrations.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+console = Console(stderr=True)
+
+
+def _database(settings: Settings, *, require_current: bool = True) -> Database:
+    database = Database.from_settings(settings)
+    database.check()
+    if require_current and not migrate.is_current(database.engine):
+        raise ConfigError(
+            "MICROREACH_DATABASE_URL",
+            "the database schema is not up to date; run `microreach db upgrade`",
+        )
+    return database
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+) -> None:
+    """Apply migrations (SQLite or PostgreSQL, whichever MICROREACH_DATABASE_URL names)."""
+    database = _database(get_settings(), require_current=False)
+    before = migrate.current_revision(database.engine)
+    migrate.upgrade(database.engine, revision)
+    after = migrate.current_revision(database.engine)
+    console.print(f"database at revision {after} (was {before or 'empty'})")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the database's revision and whether it is the newest."""
+    database = _database(get_settings(), require_current=False)
+    current = migrate.current_revision(database.engine)
+    head = migrate.head_revision(database.engine)
+    state = "up to date" if current == head else f"behind (newest is {head})"
+    typer.echo(f"{current or 'empty'}: {state}")
+
+
+@app.command()
+def generate(
+    creators: Annotated[int, typer.Option(help="How many creators to generate.", min=1)] = 1000,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same data.")] = 1,
+    posts: Annotated[int, typer.Option(help="Posts per account.", min=1, max=200)] = 12,
+    workers: Annotated[
+        int, typer.Option(help="Generator processes beside the writer (default: CPUs - 1).")
+    ] = -1,
+) -> None:
+    """Fill the database with realistic synthetic creators (idempotent for a seed)."""
+    settings = get_settings()
+    database = _database(settings)
+    if workers < 0:
+        workers = max(0, min(3, (os.cpu_count() or 1) - 1))
+    result = _run_generate(database, settings, creators, seed, posts, workers)
+    console.print(
+        f"{result.created:,} creators added, {result.already_present:,} already present, "
+        f"{result.skipped_conflicts:,} skipped for handle conflicts; "
+        f"{result.rows_written:,} rows written (seed {seed}, as of {result.as_of:%Y-%m-%d})"
+    )
+
+
+def _run_generate(
+    database: Database, settings: Settings, creators: int, seed: int, posts: int, workers: int
+) -> synthetic.GenerateResult:
+    columns = (
+        TextColumn("[bold]generating"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with (
+        Progress(*columns, console=console, transient=True) as progress,
+        database.engine.connect() as connection,
+    ):
+        task = progress.add_task("creators", total=creators)
+        return synthetic.generate(
+            connection,
+            creators=creators,
+            seed=seed,
+            secret_key=settings.secret_key or "",
+            posts_per_account=posts,
+            workers=workers,
+            progress=lambda n: progress.advance(task, n),
+        )
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (MICROREACH_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (MICROREACH_PORT).")] = None,
+) -> None:
+    """Serve the web app and the API."""
+    settings = get_settings()
+    _serve(settings, _database(settings), host or settings.host, port or settings.port)
+
+
+def _serve(settings: Settings, database: Database, host: str, port: int) -> None:
+    import uvicorn
+
+    from microreach.web.app import create_app
+
+    uvicorn.run(create_app(settings, database), host=host, port=port, log_level=settings.log_level)
+
+
+@app.command()
+def demo(
+    creators: Annotated[
+        int, typer.Option(help="Creators in the demo dataset.", min=1)
+    ] = DEMO_CREATORS,
+    serve_app: Annotated[bool, typer.Option("--serve/--no-serve", help="Start the server.")] = True,
+) -> None:
+    """Migrate, generate a realistic demo dataset and serve it on http://127.0.0.1:8000."""
+    settings = get_settings()
+    database = _database(settings, require_current=False)
+    migrate.upgrade(database.engine)
+    workers = max(0, min(3, (os.cpu_count() or 1) - 1))
+    result = _run_generate(database, settings, creators, DEMO_SEED, 12, workers)
+    console.print(
+        f"demo data ready: {result.created:,} creators added, "
+        f"{result.already_present:,} already there ({settings.resolved_database_url})"
+    )
+    url = f"http://{settings.host}:{settings.port}"
+    console.print(
+        f"\n[bold green]microreach is running at {url}[/]\n"
+        f"  creators:     {url}/\n"
+        f"  API and docs: {url}/api/docs\n"
+        f"  health:       {url}/healthz\n"
+        "No sign-in is needed yet: accounts and brands arrive with the campaigns work.\n"
+        "Press Ctrl+C to stop.\n"
+    )
+    if serve_app:
+        _serve(settings, database, settings.host, settings.port)
+
+
+def main() -> None:
+    """Console entry point: domain and configuration errors become one line and an exit code."""
+    try:
+        app()
+    except ConfigError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        sys.exit(2)
+    except MicroreachError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        sys.exit(1)
