@@ -50,7 +50,7 @@ def db_upgrade(
     before = migrate.current_revision(database.engine)
     migrate.upgrade(database.engine, revision)
     after = migrate.current_revision(database.engine)
-    console.print(f"database at revision {after} (was {before or 'empty'})")
+    typer.echo(f"database at revision {after} (was {before or 'empty'})", err=True)
 
 
 @db_app.command("current")
@@ -78,10 +78,11 @@ def generate(
     if workers < 0:
         workers = max(0, min(3, (os.cpu_count() or 1) - 1))
     result = _run_generate(database, settings, creators, seed, posts, workers)
-    console.print(
+    typer.echo(
         f"{result.created:,} creators added, {result.already_present:,} already present, "
         f"{result.skipped_conflicts:,} skipped for handle conflicts; "
-        f"{result.rows_written:,} rows written (seed {seed}, as of {result.as_of:%Y-%m-%d})"
+        f"{result.rows_written:,} rows written (seed {seed}, as of {result.as_of:%Y-%m-%d})",
+        err=True,
     )
 
 
@@ -141,9 +142,10 @@ def demo(
     migrate.upgrade(database.engine)
     workers = max(0, min(3, (os.cpu_count() or 1) - 1))
     result = _run_generate(database, settings, creators, DEMO_SEED, 12, workers)
-    console.print(
+    typer.echo(
         f"demo data ready: {result.created:,} creators added, "
-        f"{result.already_present:,} already there ({settings.resolved_database_url})"
+        f"{result.already_present:,} already there ({settings.resolved_database_url})",
+        err=True,
     )
     url = f"http://{settings.host}:{settings.port}"
     console.print(
