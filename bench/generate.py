@@ -67,7 +67,8 @@ def storage_floor(url: str, rows: int) -> float:
     with engine.begin() as connection:
         connection.exec_driver_sql("DROP TABLE IF EXISTS bench_floor")
         connection.exec_driver_sql(
-            "CREATE TABLE bench_floor (id BIGINT PRIMARY KEY, a VARCHAR(32), b BIGINT, c VARCHAR(32))"
+            "CREATE TABLE bench_floor "
+            "(id BIGINT PRIMARY KEY, a VARCHAR(32), b BIGINT, c VARCHAR(32))"
         )
     started = time.perf_counter()
     with engine.begin() as connection:
@@ -112,7 +113,9 @@ def main() -> None:
     print(f"baseline:        {floor:,.0f} rows/s (bare bulk insert, same database, same run)")
     print(f"ratio:           {rate / floor:.2f} of the storage floor")
     print(f"peak memory:     {peak_mb:,.0f} MB (process tree)")
-    print(f"re-run:          {rerun_seconds:.1f} s, rows {rows:,} -> {rows_after:,} ({rerun_summary})")
+    print(
+        f"re-run:          {rerun_seconds:.1f} s, rows {rows:,} -> {rows_after:,} ({rerun_summary})"
+    )
     verdict = seconds < TARGET_SECONDS and peak_mb < TARGET_PEAK_MB and rows_after == rows
     print(f"target (<{TARGET_SECONDS:.0f} s, <{TARGET_PEAK_MB:.0f} MB, no duplicates): "
           f"{'met' if verdict else 'NOT met'}")  # fmt: skip

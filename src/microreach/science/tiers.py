@@ -16,10 +16,9 @@ class Tier:
 
     @property
     def label(self) -> str:
-        return (
-            f"{self.name} ({_short(self.lower)}{'+' if self.upper is None else '-'}"
-            f"{'' if self.upper is None else _short(self.upper)})"
-        )
+        if self.upper is None:
+            return f"{self.name} ({_short(self.lower)}+)"
+        return f"{self.name} ({_short(self.lower)}-{_short(self.upper)})"
 
 
 @dataclass(frozen=True, slots=True)
