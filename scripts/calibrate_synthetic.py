@@ -33,7 +33,9 @@ def quartiles(values: list[float]) -> tuple[float, float, float]:
     return q[0], statistics.median(values), q[2]
 
 
-def tier_table(per_account: Iterable[tuple[float, float]]) -> dict[str, tuple[int, float, float, float]]:
+def tier_table(
+    per_account: Iterable[tuple[float, float]],
+) -> dict[str, tuple[int, float, float, float]]:
     """Per tier: accounts, and quartiles of each account's median engagement per follower."""
     items = list(per_account)
     table = {}
@@ -52,7 +54,11 @@ def kim_statistics(folder: Path) -> dict[str, object]:
     with (folder / "posts_dev.csv").open(newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             try:
-                count, likes, comments = float(row["followers"]), int(row["likes"]), int(row["comments"])
+                count, likes, comments = (
+                    float(row["followers"]),
+                    int(row["likes"]),
+                    int(row["comments"]),
+                )
             except ValueError:
                 continue
             if count <= 0:

@@ -1,0 +1,1 @@
+"""The web layer: app factory, error mapping, request dependencies, templates and static files."""

@@ -1,0 +1,136 @@
+"""The app factory: routes, static files, local API docs, security headers and error mapping."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, Literal
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from microreach import __version__
+from microreach.config import Settings
+from microreach.creators import api as creators_api
+from microreach.creators import views as creators_views
+from microreach.db.session import Database
+from microreach.kit.errors import ConfigError
+from microreach.science.tiers import get_scheme
+from microreach.web.deps import make_templates, render
+from microreach.web.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
+
+STATIC_DIR = Path(__file__).with_name("static")
+OPENAPI_URL = "/api/openapi.json"
+DOCS_URL = "/api/docs"
+# Pages load only this origin's files; no inline script or style anywhere.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+# Swagger UI draws its icons as data: images from its own stylesheet.
+DOCS_CSP = CSP.replace("img-src 'self'", "img-src 'self' data:")
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
+    """The web application for ``settings``; builds its own Database when none is given."""
+    _check_tier_scheme(settings)
+    owns_database = database is None
+    database = database or Database.from_settings(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owns_database:
+            database.engine.dispose()
+
+    app = FastAPI(
+        title="microreach",
+        version=__version__,
+        summary="Find the micro-influencers who really move an audience.",
+        debug=settings.debug,
+        lifespan=lifespan,
+        openapi_url=OPENAPI_URL,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.database = database
+    app.state.templates = make_templates()
+    install_error_handlers(app)
+    _mount_static(app)
+    _add_core_routes(app)
+    app.include_router(creators_api.router)
+    app.include_router(creators_views.router)
+    app.add_middleware(SecurityHeaders)
+    app.openapi = lambda: _openapi_with_problem_media_type(app)  # type: ignore[method-assign]
+    return app
+
+
+def _check_tier_scheme(settings: Settings) -> None:
+    try:
+        get_scheme(settings.tier_scheme)
+    except ValueError as exc:
+        raise ConfigError("MICROREACH_TIER_SCHEME", str(exc)) from None
+
+
+def _mount_static(app: FastAPI) -> None:
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+
+def _add_core_routes(app: FastAPI) -> None:
+    @app.get("/healthz", tags=["meta"], summary="Liveness check")
+    def healthz() -> Health:
+        return Health(status="ok")
+
+    @app.get(DOCS_URL, include_in_schema=False, response_class=HTMLResponse)
+    def docs(request: Request) -> HTMLResponse:
+        return render(request, "api_docs.html", {"openapi_url": OPENAPI_URL})
+
+
+def _openapi_with_problem_media_type(app: FastAPI) -> dict[str, Any]:
+    """FastAPI files error models under application/json; ours are problem+json."""
+    if app.openapi_schema is not None:
+        return app.openapi_schema
+    schema = FastAPI.openapi(app)
+    for path in schema.get("paths", {}).values():
+        for operation in path.values():
+            for status, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                if status.startswith(("4", "5")) and "application/json" in content:
+                    content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
+    app.openapi_schema = schema
+    return schema
+
+
+class SecurityHeaders:
+    """Adds the content security policy and related headers to every response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        policy = DOCS_CSP if scope["path"] == DOCS_URL else CSP
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("Content-Security-Policy", policy)
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                headers.setdefault("Referrer-Policy", "same-origin")
+                headers.setdefault("X-Frame-Options", "DENY")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
