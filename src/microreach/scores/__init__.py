@@ -1,0 +1,1 @@
+"""Scores: every creator account measured by the science functions, stored with versions."""

@@ -1,0 +1,258 @@
+"""Reads for scoring: accounts in id-ordered batches, as the science observations they become."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Connection
+
+from microreach.creators.models import AccountSnapshot, Comment, PlatformAccount, Post, PostSnapshot
+from microreach.kit.clock import as_utc
+from microreach.science.observations import (
+    AccountObservation,
+    CommentObservation,
+    FollowerPoint,
+    PostObservation,
+)
+
+# How much history a score reads: the newest posts and a quarter of follower captures.
+RECENT_POSTS = 12
+SERIES_DAYS = 120
+
+Span = tuple[uuid.UUID, uuid.UUID]
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRecord:
+    """One account to score: its identity, what was observed, and its newest capture time."""
+
+    id: uuid.UUID
+    creator_id: uuid.UUID
+    handle: str
+    observation: AccountObservation
+    last_captured_at: datetime | None
+
+
+def account_ids_after(
+    connection: Connection, after: uuid.UUID | None, limit: int
+) -> list[uuid.UUID]:
+    """The next ``limit`` account ids in id order (keyset pagination)."""
+    stmt = sa.select(PlatformAccount.id).order_by(PlatformAccount.id).limit(limit)
+    if after is not None:
+        stmt = stmt.where(PlatformAccount.id > after)
+    return list(connection.execute(stmt).scalars())
+
+
+def iter_id_batches(connection: Connection, size: int) -> Iterator[list[uuid.UUID]]:
+    after: uuid.UUID | None = None
+    while batch := account_ids_after(connection, after, size):
+        yield batch
+        after = batch[-1]
+
+
+def load_span(connection: Connection, span: Span) -> list[AccountRecord]:
+    """Observations of the accounts whose ids lie in ``span`` (inclusive): profile, newest
+    posts with their latest counts, the follower series and the threads of those posts.
+
+    Reading by id range instead of id lists keeps every query an index range scan."""
+    accounts = connection.execute(
+        sa.select(
+            _text(PlatformAccount.id), _text(PlatformAccount.creator_id), PlatformAccount.handle,
+            _text(PlatformAccount.platform), PlatformAccount.followers, PlatformAccount.following,
+            PlatformAccount.media_count, PlatformAccount.bio,
+            _text(PlatformAccount.last_captured_at),
+        )
+        .where(PlatformAccount.id.between(*span))
+        .order_by(PlatformAccount.id)
+    ).all()  # fmt: skip
+    posts = _recent_posts(connection, span)
+    newest = max((_time(a.last_captured_at) for a in accounts if a.last_captured_at), default=None)
+    series = _series(connection, span, newest)
+    comments = _comments(connection, span, {p for items in posts.values() for p, _ in items})
+    return [_record(row, posts.get(row.id, []), series, comments) for row in accounts]
+
+
+def _record(
+    row: sa.Row[Any],
+    posts: list[tuple[Any, PostObservation]],
+    series: dict[Any, list[FollowerPoint]],
+    comments: dict[Any, list[CommentObservation]],
+) -> AccountRecord:
+    captured = _maybe_time(row.last_captured_at)
+    return AccountRecord(
+        id=_key(row.id),
+        creator_id=_key(row.creator_id),
+        handle=row.handle,
+        last_captured_at=captured,
+        observation=AccountObservation(
+            platform=str(row.platform),
+            followers=row.followers,
+            following=row.following,
+            media_count=row.media_count,
+            bio=row.bio or "",
+            posts=tuple(post for _, post in posts),
+            series=tuple(series.get(row.id, ())),
+            comments=tuple(c for post_id, _ in posts for c in comments.get(post_id, ())),
+            captured_at=captured,
+        ),
+    )
+
+
+def _recent_posts(
+    connection: Connection, span: Span
+) -> dict[Any, list[tuple[Any, PostObservation]]]:
+    """Each account's RECENT_POSTS newest posts with their latest snapshot, newest first."""
+    ranked = _ranked_posts(span)
+    rows = connection.execute(sa.select(ranked).where(ranked.c.rank <= RECENT_POSTS)).all()
+    latest = _latest_snapshots(connection, ranked)
+    out: dict[Any, list[tuple[Any, PostObservation]]] = defaultdict(list)
+    for r in rows:
+        snap = latest.get(r.id)
+        out[r.account_id].append(
+            (
+                r.id,
+                PostObservation(
+                    posted_at=_time(r.posted_at),
+                    post_type=str(r.post_type),
+                    likes=snap.likes if snap else None,
+                    comments=snap.comments if snap else None,
+                    views=snap.views if snap else None,
+                    shares=snap.shares if snap else None,
+                    saves=snap.saves if snap else None,
+                    reach=snap.reach if snap else None,
+                    captured_at=_time(snap.captured_at) if snap else None,
+                    deleted=r.deleted_at is not None,
+                    caption=r.caption or "",
+                    hashtags=_tags(r.hashtags),
+                    mentions=_tags(r.mentions),
+                    is_paid_partnership=bool(r.is_paid_partnership),
+                ),
+            )
+        )
+    for items in out.values():
+        items.sort(key=lambda item: item[1].posted_at, reverse=True)
+    return out
+
+
+def _ranked_posts(span: Span) -> sa.Subquery:
+    """Posts of the accounts in ``span`` numbered newest first within each account."""
+    return (
+        sa.select(
+            _text(Post.id), _text(Post.account_id), _text(Post.posted_at), _text(Post.post_type),
+            Post.caption, _text(Post.hashtags), _text(Post.mentions), Post.is_paid_partnership,
+            _text(Post.deleted_at),
+            sa.func.row_number()
+            .over(partition_by=Post.account_id, order_by=Post.posted_at.desc())
+            .label("rank"),
+        ).where(Post.account_id.between(*span))
+    ).subquery()  # fmt: skip
+
+
+def _latest_snapshots(connection: Connection, ranked: sa.Subquery) -> dict[Any, sa.Row[Any]]:
+    """The newest snapshot of each recent post (rows come oldest first, so the last wins)."""
+    rows = connection.execute(
+        sa.select(
+            _text(PostSnapshot.post_id), _text(PostSnapshot.captured_at), PostSnapshot.likes,
+            PostSnapshot.comments, PostSnapshot.views, PostSnapshot.shares, PostSnapshot.saves,
+            PostSnapshot.reach,
+        )
+        .join(ranked, ranked.c.id == PostSnapshot.post_id)
+        .where(ranked.c.rank <= RECENT_POSTS)
+        .order_by(PostSnapshot.post_id, PostSnapshot.captured_at)
+    )  # fmt: skip
+    return {row.post_id: row for row in rows}
+
+
+def _series(
+    connection: Connection, span: Span, newest: datetime | None
+) -> dict[Any, list[FollowerPoint]]:
+    stmt = (
+        sa.select(
+            _text(AccountSnapshot.account_id), _text(AccountSnapshot.captured_at),
+            AccountSnapshot.followers, AccountSnapshot.following,
+        )
+        .where(AccountSnapshot.account_id.between(*span))
+        .order_by(AccountSnapshot.account_id, AccountSnapshot.captured_at)
+    )  # fmt: skip
+    if newest is not None:
+        stmt = stmt.where(AccountSnapshot.captured_at >= newest - timedelta(days=SERIES_DAYS))
+    out: dict[Any, list[FollowerPoint]] = defaultdict(list)
+    for row in connection.execute(stmt):
+        out[row.account_id].append(
+            FollowerPoint(_time(row.captured_at), row.followers, row.following)
+        )
+    return out
+
+
+def _comments(
+    connection: Connection, span: Span, post_ids: set[Any]
+) -> dict[Any, list[CommentObservation]]:
+    """Comment threads of the recent posts of the accounts in ``span``."""
+    stmt = (
+        sa.select(
+            _text(Comment.id), _text(Comment.post_id), _text(Comment.parent_id), Comment.text,
+            _text(Comment.commented_at), Comment.by_creator, Comment.commenter_hash,
+            _text(Comment.commenter_account_id),
+        )
+        .join(Post, Post.id == Comment.post_id)
+        .where(Post.account_id.between(*span))
+        .order_by(Comment.post_id, Comment.commented_at)
+    )  # fmt: skip
+    out: dict[Any, list[CommentObservation]] = defaultdict(list)
+    for row in connection.execute(stmt):
+        if row.post_id not in post_ids:
+            continue
+        out[row.post_id].append(
+            CommentObservation(
+                commenter=row.commenter_hash,
+                text=row.text,
+                commented_at=_time(row.commented_at),
+                by_creator=bool(row.by_creator),
+                parent=_hex(row.parent_id),
+                comment_id=_hex(row.id) or "",
+                post_id=_hex(row.post_id) or "",
+                known_commenter=row.commenter_account_id is not None,
+            )
+        )
+    return out
+
+
+def _hex(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value.hex if isinstance(value, uuid.UUID) else str(value)
+
+
+def _text(column: sa.orm.InstrumentedAttribute[Any]) -> sa.ColumnElement[Any]:
+    """A column read as the driver gives it (text for enums, hex or UUID for ids, text or
+    datetime for times): bulk reads skip SQLAlchemy's per-value conversions."""
+    return sa.type_coerce(column, sa.types.NullType()).label(column.key)
+
+
+def _key(value: Any) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(hex=value)
+
+
+def _time(value: Any) -> datetime:
+    """A timestamp as SQLite (naive UTC text) or PostgreSQL (aware) returns it, made aware."""
+    if isinstance(value, str):
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return as_utc(value)
+
+
+def _maybe_time(value: Any) -> datetime | None:
+    return None if value is None else _time(value)
+
+
+def _tags(value: Any) -> tuple[str, ...]:
+    """A JSON list column (text on SQLite, already decoded on PostgreSQL) as a tuple."""
+    if isinstance(value, str):
+        return tuple(json.loads(value))
+    return tuple(value or ())
