@@ -1,0 +1,1 @@
+"""Measuring microreach against public research datasets kept outside the project."""
