@@ -2,8 +2,9 @@
 
 from microreach.creators import models as creators_models
 from microreach.db.base import Base
+from microreach.scores import models as scores_models
 from microreach.synthetic import models as synthetic_models
 
 metadata = Base.metadata
 
-__all__ = ["creators_models", "metadata", "synthetic_models"]
+__all__ = ["creators_models", "metadata", "scores_models", "synthetic_models"]
