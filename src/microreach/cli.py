@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from typing import Annotated
 
 import typer
@@ -13,7 +14,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from microreach.config import Settings, get_settings
 from microreach.db import migrate
 from microreach.db.session import Database
+from microreach.evaluation.cli import eval_app, followers_app
 from microreach.kit.errors import ConfigError, MicroreachError
+from microreach.science.tiers import get_scheme
+from microreach.scores import service as scores
 from microreach.synthetic import service as synthetic
 
 DEMO_SEED = 2026
@@ -27,6 +31,8 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema: migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(eval_app, name="eval")
+app.add_typer(followers_app, name="followers")
 console = Console(stderr=True)
 
 
@@ -82,6 +88,54 @@ def generate(
         f"{result.created:,} creators added, {result.already_present:,} already present, "
         f"{result.skipped_conflicts:,} skipped for handle conflicts; "
         f"{result.rows_written:,} rows written (seed {seed}, as of {result.as_of:%Y-%m-%d})",
+        err=True,
+    )
+
+
+@app.command()
+def score(
+    rescore: Annotated[
+        bool, typer.Option("--all", help="Score every account again, current or not.")
+    ] = False,
+    tier_scheme: Annotated[
+        str | None, typer.Option(help="Tier scheme (default: MICROREACH_TIER_SCHEME).")
+    ] = None,
+    workers: Annotated[
+        int, typer.Option(help="Scoring processes (default: CPUs; 0 scores in this process).")
+    ] = -1,
+) -> None:
+    """Score every account whose score is missing, stale or of older formulas; rank peers."""
+    settings = get_settings()
+    database = _database(settings)
+    if workers < 0:
+        workers = os.cpu_count() or 1
+    scheme = tier_scheme or settings.tier_scheme
+    try:
+        get_scheme(scheme)
+    except ValueError as exc:
+        raise ConfigError("--tier-scheme", str(exc)) from None
+    started = time.perf_counter()
+    columns = (TextColumn("[bold]scoring"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with (
+        Progress(*columns, console=console, transient=True) as progress,
+        database.engine.connect() as connection,
+    ):
+        task = progress.add_task("accounts", total=None)
+        result = scores.score_all(
+            connection,
+            tier_scheme=scheme,
+            rescore=rescore,
+            workers=workers,
+            database_url=settings.resolved_database_url,
+            progress=lambda n: progress.advance(task, n),
+            commit_each=True,
+        )
+    seconds = time.perf_counter() - started
+    rate = result.scored / seconds if seconds > 0 else 0.0
+    typer.echo(
+        f"{result.scored:,} accounts scored, {result.up_to_date:,} already up to date, "
+        f"{result.reranked:,} re-ranked in {result.peer_groups:,} peer groups "
+        f"in {seconds:.1f} s ({rate:,.0f} accounts/s); formulas {result.version}",
         err=True,
     )
 
@@ -142,6 +196,15 @@ def demo(
     migrate.upgrade(database.engine)
     workers = max(0, min(3, (os.cpu_count() or 1) - 1))
     result = _run_generate(database, settings, creators, DEMO_SEED, 12, workers)
+    with database.engine.connect() as connection:
+        scored = scores.score_all(
+            connection,
+            tier_scheme=settings.tier_scheme,
+            workers=workers,
+            database_url=settings.resolved_database_url,
+            commit_each=True,
+        )
+    typer.echo(f"scores: {scored.scored:,} accounts scored", err=True)
     typer.echo(
         f"demo data ready: {result.created:,} creators added, "
         f"{result.already_present:,} already there ({settings.resolved_database_url})",

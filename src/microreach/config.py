@@ -69,6 +69,15 @@ class Settings(BaseSettings):
             raise ValueError(f"must be one of {', '.join(allowed)}")
         return value.lower()
 
+    @field_validator("tier_scheme")
+    @classmethod
+    def _known_tier_scheme(cls, value: str) -> str:
+        from microreach.science.tiers import SCHEMES
+
+        if value not in SCHEMES:
+            raise ValueError(f"must be one of {', '.join(sorted(SCHEMES))}")
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str | None) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -31,12 +32,27 @@ def _sqlite_begin(connection: sa.Connection) -> None:
     connection.exec_driver_sql("BEGIN")
 
 
+def _json_default(value: Any) -> Any:
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=str)
+    raise TypeError(f"cannot store {type(value).__name__} as JSON")
+
+
+def json_dumps(value: Any) -> str:
+    """JSON for JSON columns, in C: dataclasses, enums and aware times are written as they
+    are (times in ISO 8601), integer keys as text, and NaN or infinity as null: a missing
+    measurement must read as missing, never as a number."""
+    return orjson.dumps(value, default=_json_default, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine for ``url`` with the per-dialect settings microreach relies on."""
     try:
         parsed = sa.make_url(url)
     except ArgumentError as exc:
         raise ConfigError(SETTING, f"is not a database URL ({url!r})") from exc
+    kwargs.setdefault("json_serializer", json_dumps)
+    kwargs.setdefault("json_deserializer", orjson.loads)
     if parsed.get_backend_name() == "sqlite":
         engine = sa.create_engine(parsed, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)

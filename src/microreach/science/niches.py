@@ -14,6 +14,8 @@ from importlib import resources
 from typing import Any
 
 MODEL_FILE = "niche_model.json"
+# The classifier's version: raise it when the model file or the rules change.
+NICHES_VERSION = "1"
 NICHES: tuple[str, ...] = (
     "fashion",
     "beauty",

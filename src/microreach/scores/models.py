@@ -61,11 +61,11 @@ class AccountScore(Base):
     growth: Mapped[dict[str, Any]] = mapped_column(PortableJSON, default=dict)
 
     authenticity: Mapped[int | None]
-    authenticity_confidence: Mapped[str] = mapped_column(sa.String(16))
+    authenticity_confidence: Mapped[str] = mapped_column(sa.String(24))
     authenticity_detail: Mapped[dict[str, Any]] = mapped_column(PortableJSON, default=dict)
 
     relationship: Mapped[int | None]
-    relationship_confidence: Mapped[str] = mapped_column(sa.String(16))
+    relationship_confidence: Mapped[str] = mapped_column(sa.String(24))
     relationship_detail: Mapped[dict[str, Any]] = mapped_column(PortableJSON, default=dict)
 
     sponsored_posts: Mapped[int] = mapped_column(default=0)

@@ -62,14 +62,14 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("authenticity", sa.Integer(), nullable=True),
-        sa.Column("authenticity_confidence", sa.String(length=16), nullable=False),
+        sa.Column("authenticity_confidence", sa.String(length=24), nullable=False),
         sa.Column(
             "authenticity_detail",
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
         sa.Column("relationship", sa.Integer(), nullable=True),
-        sa.Column("relationship_confidence", sa.String(length=16), nullable=False),
+        sa.Column("relationship_confidence", sa.String(length=24), nullable=False),
         sa.Column(
             "relationship_detail",
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),

@@ -1,0 +1,425 @@
+"""The scoring job: every account's tier, niches, engagement, growth, authenticity,
+relationship and disclosure, stored with the formula versions and the data time.
+
+It runs in two passes (docs/metrics.md, "Scores stored for every creator"):
+
+1. **Account pass.** The accounts whose score is missing, made with other formula versions,
+   or older than their newest capture are read in id spans and scored one by one (in worker
+   processes when asked). Engagement intervals and the authenticity engagement expectation use
+   the peer groups measured by the previous run, or the published defaults on the first run.
+2. **Peer pass.** Peer groups (platform x tier x niche) are measured again from every stored
+   account's per-post log-rates; every engagement interval is recomputed under its group's
+   prior and every account is ranked within its group. Rows whose figures did not change are
+   not written.
+
+Run again with no new captures, the job scores nothing and the peer pass changes nothing.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any, cast
+
+import sqlalchemy as sa
+from sqlalchemy import Connection
+
+from microreach.creators.models import PlatformAccount
+from microreach.db.engine import make_engine
+from microreach.kit.clock import utcnow
+from microreach.science import tiers
+from microreach.science.authenticity import AUTHENTICITY_VERSION, GrowthAnomaly, authenticity_score
+from microreach.science.disclosure import DISCLOSURE_VERSION, disclosure_summary
+from microreach.science.engagement import (
+    ENGAGEMENT_VERSION,
+    EngagementSummary,
+    account_engagement,
+    credible_interval,
+)
+from microreach.science.growth import GROWTH_VERSION, growth_summary
+from microreach.science.niches import NICHES_VERSION, classify_niches
+from microreach.science.peers import (
+    GroupKey,
+    PeerMember,
+    PeerStats,
+    build_peer_table,
+    percentile_rank,
+    prior_for,
+    ranking_group,
+)
+from microreach.science.relationship import RELATIONSHIP_VERSION, relationship_score
+from microreach.scores.models import AccountScore
+from microreach.scores.repository import AccountRecord, Span, iter_id_batches, load_span
+
+BATCH = 1000
+# A stored figure is rewritten by the peer pass only when it moved by more than this share.
+TOLERANCE = 1e-9
+
+PeerTable = dict[GroupKey, PeerStats]
+SCORES = cast(sa.Table, AccountScore.__table__)
+ACCOUNTS = cast(sa.Table, PlatformAccount.__table__)
+Progress = Callable[[int], None]
+
+
+def score_version(tier_scheme: str) -> str:
+    """Every formula's version in one string: a change of any of them rescores the account."""
+    return (
+        f"tiers={tier_scheme};engagement={ENGAGEMENT_VERSION};growth={GROWTH_VERSION};"
+        f"authenticity={AUTHENTICITY_VERSION};relationship={RELATIONSHIP_VERSION};"
+        f"disclosure={DISCLOSURE_VERSION};niches={NICHES_VERSION}"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreResult:
+    scored: int  # accounts scored in the account pass
+    up_to_date: int  # accounts whose stored score was current
+    reranked: int  # rows the peer pass changed
+    peer_groups: int  # groups with enough accounts to rank against
+    version: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """What a worker needs to score one span (picklable)."""
+
+    span: Span
+    only: frozenset[uuid.UUID] | None  # score only these ids of the span (None: all)
+    tier_scheme: str
+    now: datetime
+
+
+# --- the account pass -------------------------------------------------------------------
+
+
+def score_record(
+    record: AccountRecord, *, tier_scheme: str, table: PeerTable, now: datetime
+) -> dict[str, Any]:
+    """The score row of one account (pure: everything it reads is in its arguments).
+
+    The JSON columns hold the science's result objects as they are; the engine's JSON
+    serializer (db.engine.json_dumps) writes them."""
+    obs = record.observation
+    tier = tiers.tier_for(obs.followers, obs.platform, tier_scheme).name
+    niches = classify_niches(
+        obs.bio, [p.caption for p in obs.posts], [t for p in obs.posts for t in p.hashtags]
+    )
+    primary = niches[0].niche if niches else None
+    prior = prior_for(table, obs.platform, tier, primary, obs.followers)
+    engagement = account_engagement(obs, prior)
+    growth = growth_summary(obs.series)
+    anomalies = [
+        GrowthAnomaly(str(a.kind), a.start, a.end, abs(a.magnitude_pct) / 100.0)
+        for a in growth.anomalies.anomalies
+    ]
+    series_analysed = growth.anomalies.reason is None or bool(anomalies)
+    typical = engagement.interval.typical if engagement.interval else None
+    authenticity = authenticity_score(
+        obs,
+        typical_rate=typical,
+        expected_rate=math.exp(prior.mean),
+        anomalies=anomalies if series_analysed else None,
+    )
+    relationship = relationship_score(obs.comments)
+    disclosure = disclosure_summary(obs.posts, own_handles=(record.handle,))
+    windows = growth.windows
+    thirty = windows.get(30)
+    return {
+        "account_id": record.id,
+        "computed_at": now,
+        "version": score_version(tier_scheme),
+        "data_captured_at": record.last_captured_at,
+        "platform": obs.platform,
+        "followers": obs.followers,
+        "tier_scheme": tier_scheme,
+        "tier": tier,
+        "primary_niche": primary,
+        "niches": [{"niche": n.niche, "confidence": round(n.confidence, 4)} for n in niches],
+        **_engagement_columns(engagement),
+        "follower_growth_30d": thirty.change_pct if thirty else None,
+        "anomalies": len(growth.anomalies.anomalies),
+        "growth": growth,
+        "authenticity": authenticity.score,
+        "authenticity_confidence": str(authenticity.confidence),
+        "authenticity_detail": authenticity,
+        "relationship": relationship.score,
+        "relationship_confidence": str(relationship.confidence),
+        "relationship_detail": relationship,
+        "sponsored_posts": disclosure.sponsored,
+        "undisclosed_posts": disclosure.likely_undisclosed,
+        "disclosure": disclosure,
+    }
+
+
+def _engagement_columns(summary: EngagementSummary) -> dict[str, Any]:
+    rate, interval = summary.rate, summary.interval
+    # The interval and the log-rates live in their own columns, which the peer pass updates.
+    document = replace(summary, interval=None, log_rates=())
+    return {
+        "er_posts": rate.posts if rate else 0,
+        "er_median": rate.median if rate else None,
+        "er_mean": rate.mean if rate else None,
+        "er_typical": interval.typical if interval else None,
+        "er_low": interval.low if interval else None,
+        "er_high": interval.high if interval else None,
+        "er_prior": interval.prior_source if interval else None,
+        "er_percentile": None,
+        "er_peer_group": None,
+        "er_log_rates": [round(x, 6) for x in summary.log_rates],
+        "engagement": document,
+    }
+
+
+def _score_span(connection: Connection, job: _Job, table: PeerTable) -> list[dict[str, Any]]:
+    records = load_span(connection, job.span)
+    return [
+        score_record(r, tier_scheme=job.tier_scheme, table=table, now=job.now)
+        for r in records
+        if job.only is None or r.id in job.only
+    ]
+
+
+# Worker processes: one engine and one peer table each, set once by the pool initializer.
+_worker: dict[str, Any] = {}
+
+
+def _init_worker(url: str, table: PeerTable) -> None:
+    _worker["engine"] = make_engine(url)
+    _worker["table"] = table
+
+
+def _score_in_worker(job: _Job) -> list[dict[str, Any]]:
+    with _worker["engine"].connect() as connection:
+        return _score_span(connection, job, _worker["table"])
+
+
+# --- selecting the work -----------------------------------------------------------------
+
+
+def stale_ids(connection: Connection, version: str) -> set[uuid.UUID]:
+    """Accounts with no score, a score of other formula versions, or a newer capture."""
+    a, s = ACCOUNTS, SCORES
+    stmt = (
+        sa.select(a.c.id)
+        .select_from(a.outerjoin(s, s.c.account_id == a.c.id))
+        .where(
+            sa.or_(
+                s.c.account_id.is_(None),
+                s.c.version != version,
+                sa.and_(
+                    a.c.last_captured_at.is_not(None),
+                    sa.or_(
+                        s.c.data_captured_at.is_(None),
+                        s.c.data_captured_at < a.c.last_captured_at,
+                    ),
+                ),
+            )
+        )
+    )
+    return set(connection.execute(stmt).scalars())
+
+
+def plan_jobs(
+    connection: Connection,
+    stale: set[uuid.UUID],
+    *,
+    tier_scheme: str,
+    now: datetime,
+    batch: int = BATCH,
+) -> Iterator[_Job]:
+    """Spans to score: a whole id batch when most of it is stale, else runs of stale ids."""
+    if not stale:
+        return
+    for ids in iter_id_batches(connection, batch):
+        wanted = [i for i in ids if i in stale]
+        if not wanted:
+            continue
+        if 2 * len(wanted) >= len(ids):
+            only = None if len(wanted) == len(ids) else frozenset(wanted)
+            yield _Job((ids[0], ids[-1]), only, tier_scheme, now)
+            continue
+        for run in _runs(ids, stale):
+            yield _Job((run[0], run[-1]), None, tier_scheme, now)
+
+
+def _runs(ids: Sequence[uuid.UUID], stale: set[uuid.UUID]) -> Iterator[list[uuid.UUID]]:
+    """Maximal runs of consecutive stale ids in ``ids``."""
+    run: list[uuid.UUID] = []
+    for i in ids:
+        if i in stale:
+            run.append(i)
+        elif run:
+            yield run
+            run = []
+    if run:
+        yield run
+
+
+# --- writing ------------------------------------------------------------------------------
+
+
+def write_scores(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Replace the stored scores of these accounts (delete, then one multi-row insert)."""
+    if not rows:
+        return
+    table = SCORES
+    ids = [r["account_id"] for r in rows]
+    for start in range(0, len(ids), 500):
+        connection.execute(table.delete().where(table.c.account_id.in_(ids[start : start + 500])))
+    connection.execute(table.insert(), list(rows))
+
+
+# --- the peer pass ------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Stored:
+    account_id: uuid.UUID
+    platform: str
+    tier: str
+    niche: str | None
+    followers: int
+    log_rates: list[float]
+    median: float | None
+    figures: tuple[Any, ...]  # typical, low, high, prior, percentile, group as stored
+
+
+_RANKED = ("er_typical", "er_low", "er_high", "er_prior", "er_percentile", "er_peer_group")
+
+
+def _stored(connection: Connection) -> list[_Stored]:
+    t = SCORES
+    rows = connection.execute(
+        sa.select(
+            t.c.account_id, t.c.platform, t.c.tier, t.c.primary_niche, t.c.followers,
+            t.c.er_log_rates, t.c.er_median, *(t.c[name] for name in _RANKED),
+        )
+    )  # fmt: skip
+    return [
+        _Stored(r[0], r[1], r[2], r[3], r[4], list(r[5] or ()), r[6], tuple(r[7:])) for r in rows
+    ]
+
+
+def peer_table(members: Iterable[_Stored]) -> PeerTable:
+    return build_peer_table(
+        PeerMember(m.platform, m.tier, m.niche, m.log_rates, m.median) for m in members
+    )
+
+
+def rank_all(connection: Connection) -> tuple[int, int]:
+    """The peer pass: (rows changed, groups with enough accounts to rank against)."""
+    stored = _stored(connection)
+    table = peer_table(stored)
+    changes: list[dict[str, Any]] = []
+    groups: set[GroupKey] = set()
+    for m in stored:
+        figures = _ranked_figures(m, table)
+        if figures[-1] is not None:
+            groups.add(figures[-1])
+        values = (*figures[:-1], figures[-1].label if figures[-1] else None)
+        if not _same(values, m.figures):
+            changes.append({"key": m.account_id, **dict(zip(_RANKED, values, strict=True))})
+    if changes:
+        t = SCORES
+        stmt = (
+            t.update()
+            .where(t.c.account_id == sa.bindparam("key"))
+            .values({name: sa.bindparam(name) for name in _RANKED})
+        )
+        connection.execute(stmt, changes)
+    return len(changes), len(groups)
+
+
+def _ranked_figures(m: _Stored, table: PeerTable) -> tuple[Any, ...]:
+    prior = prior_for(table, m.platform, m.tier, m.niche, m.followers)
+    interval = credible_interval(m.log_rates, prior)
+    group = ranking_group(table, m.platform, m.tier, m.niche)
+    percentile = None
+    if group is not None and m.median is not None:
+        percentile = round(percentile_rank(m.median, group.sorted_values), 2)
+    if interval is None:
+        return (None, None, None, None, percentile, group.key if group else None)
+    return (
+        interval.typical,
+        interval.low,
+        interval.high,
+        interval.prior_source,
+        percentile,
+        group.key if group else None,
+    )
+
+
+def _same(new: Sequence[Any], old: Sequence[Any]) -> bool:
+    for a, b in zip(new, old, strict=True):
+        if isinstance(a, float) and isinstance(b, float):
+            if not math.isclose(a, b, rel_tol=TOLERANCE, abs_tol=TOLERANCE):
+                return False
+        elif a != b:
+            return False
+    return True
+
+
+# --- the job ------------------------------------------------------------------------------
+
+
+def score_all(
+    connection: Connection,
+    *,
+    tier_scheme: str,
+    rescore: bool = False,
+    workers: int = 0,
+    database_url: str | None = None,
+    now: datetime | None = None,
+    progress: Progress | None = None,
+    commit_each: bool = False,
+) -> ScoreResult:
+    """Score every account that needs it, then rank every account within its peers.
+
+    ``workers`` > 0 scores spans in that many processes, each with its own connection to
+    ``database_url`` (they read committed data only); ``commit_each`` commits after every
+    span so a long run can be interrupted and resumed (the CLI's mode; tests keep one
+    transaction).
+    """
+    tiers.get_scheme(tier_scheme)  # unknown schemes fail before any work
+    now = now or utcnow()
+    version = score_version(tier_scheme)
+    if rescore:
+        stale = set(connection.execute(sa.select(PlatformAccount.id)).scalars())
+    else:
+        stale = stale_ids(connection, version)
+    total = connection.execute(sa.select(sa.func.count()).select_from(PlatformAccount)).scalar()
+    table = peer_table(_stored(connection))
+    jobs = plan_jobs(connection, stale, tier_scheme=tier_scheme, now=now)
+    scored = 0
+    for rows in _run(connection, list(jobs), table, workers, database_url):
+        write_scores(connection, rows)
+        scored += len(rows)
+        if commit_each:
+            connection.commit()
+        if progress is not None:
+            progress(len(rows))
+    reranked, groups = rank_all(connection)
+    if commit_each:
+        connection.commit()
+    return ScoreResult(scored, int(total or 0) - len(stale), reranked, groups, version)
+
+
+def _run(
+    connection: Connection,
+    jobs: list[_Job],
+    table: PeerTable,
+    workers: int,
+    database_url: str | None,
+) -> Iterator[list[dict[str, Any]]]:
+    if workers <= 0 or database_url is None or len(jobs) < 2:
+        for job in jobs:
+            yield _score_span(connection, job, table)
+        return
+    with ProcessPoolExecutor(
+        max_workers=workers, initializer=_init_worker, initargs=(database_url, table)
+    ) as pool:
+        yield from pool.map(_score_in_worker, jobs)

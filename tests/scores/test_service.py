@@ -1,0 +1,184 @@
+"""The scoring job: what it stores, what it rescores, and how it ranks within peers."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import Connection
+from sqlalchemy.orm import Session
+
+from microreach.creators.models import PlatformAccount
+from microreach.db import migrate
+from microreach.db.engine import make_engine
+from microreach.science.tiers import tier_for
+from microreach.scores import service
+from microreach.scores.models import AccountScore
+from microreach.synthetic import service as synthetic
+from tests.factories import make_account
+
+AS_OF = datetime(2026, 6, 1, tzinfo=UTC)
+NOW = datetime(2026, 6, 2, tzinfo=UTC)
+
+
+def _rows(connection: Connection) -> dict[Any, sa.Row[Any]]:
+    return {r.account_id: r for r in connection.execute(sa.select(AccountScore.__table__))}
+
+
+def _accounts(connection: Connection) -> dict[Any, sa.Row[Any]]:
+    return {r.id: r for r in connection.execute(sa.select(PlatformAccount.__table__))}
+
+
+@pytest.fixture
+def scored(connection: Connection) -> service.ScoreResult:
+    synthetic.generate(connection, creators=150, seed=31, secret_key="k", as_of=AS_OF)
+    return service.score_all(connection, tier_scheme="brief", now=NOW)
+
+
+def test_every_account_gets_a_row_with_versions_and_data_time(
+    connection: Connection, scored: service.ScoreResult
+) -> None:
+    rows, accounts = _rows(connection), _accounts(connection)
+    assert set(rows) == set(accounts)
+    assert scored.scored == len(accounts) and scored.up_to_date == 0
+    for account_id, row in rows.items():
+        account = accounts[account_id]
+        assert row.version == service.score_version("brief")
+        assert "engagement=" in row.version and "authenticity=" in row.version
+        assert row.data_captured_at == account.last_captured_at
+        assert row.tier == tier_for(account.followers, str(account.platform), "brief").name
+        assert row.followers == account.followers
+
+
+def test_engagement_interval_brackets_the_typical_rate(
+    connection: Connection, scored: service.ScoreResult
+) -> None:
+    with_rates = [r for r in _rows(connection).values() if r.er_posts > 0]
+    assert len(with_rates) > 100
+    for row in with_rates:
+        assert 0 < row.er_low <= row.er_typical <= row.er_high
+        assert len(row.er_log_rates) == row.er_posts
+        assert row.er_median == pytest.approx(
+            sorted(math.exp(x) for x in row.er_log_rates)[row.er_posts // 2], rel=0.5
+        )
+
+
+def test_signals_explain_the_stored_scores(
+    connection: Connection, scored: service.ScoreResult
+) -> None:
+    for row in _rows(connection).values():
+        for score, detail in (
+            (row.authenticity, row.authenticity_detail),
+            (row.relationship, row.relationship_detail),
+        ):
+            assert detail["score"] == score
+            if score is None:
+                assert detail["reason"]
+                continue
+            total = detail["base"] + sum(s["contribution"] for s in detail["signals"])
+            assert total == score
+            assert all(s["explanation"] for s in detail["signals"])
+
+
+def test_percentiles_follow_the_median_rate_within_a_peer_group(
+    connection: Connection, scored: service.ScoreResult
+) -> None:
+    groups: dict[str, list[sa.Row[Any]]] = {}
+    for row in _rows(connection).values():
+        if row.er_percentile is not None:
+            assert 0 <= row.er_percentile <= 100
+            groups.setdefault(row.er_peer_group, []).append(row)
+    assert groups, "150 creators make at least one platform group of 30"
+    for members in groups.values():
+        ordered = sorted(members, key=lambda r: r.er_median)
+        percentiles = [r.er_percentile for r in ordered]
+        assert percentiles == sorted(percentiles)
+
+
+def test_a_second_run_scores_nothing_and_changes_nothing(
+    connection: Connection, scored: service.ScoreResult
+) -> None:
+    before = _rows(connection)
+    again = service.score_all(connection, tier_scheme="brief", now=NOW + timedelta(days=1))
+    assert again.scored == 0 and again.reranked == 0
+    assert again.up_to_date == len(before)
+    assert _rows(connection) == before
+
+
+def test_a_new_capture_rescores_only_that_account(
+    connection: Connection, scored: service.ScoreResult
+) -> None:
+    target = next(iter(_accounts(connection).values()))
+    newer = target.last_captured_at + timedelta(days=1)
+    connection.execute(
+        sa.update(PlatformAccount)
+        .where(PlatformAccount.id == target.id)
+        .values(last_captured_at=newer, followers=target.followers * 3)
+    )
+    result = service.score_all(connection, tier_scheme="brief", now=NOW + timedelta(days=1))
+    assert result.scored == 1
+    row = _rows(connection)[target.id]
+    assert row.data_captured_at == newer
+    assert row.followers == target.followers * 3
+    assert row.computed_at == NOW + timedelta(days=1)
+
+
+def test_another_tier_scheme_rescores_everything(
+    connection: Connection, scored: service.ScoreResult
+) -> None:
+    result = service.score_all(connection, tier_scheme="hypeauditor-2018", now=NOW)
+    assert result.scored == scored.scored
+    for account_id, row in _rows(connection).items():
+        account = _accounts(connection)[account_id]
+        assert row.tier_scheme == "hypeauditor-2018"
+        assert row.tier == tier_for(account.followers, str(account.platform), row.tier_scheme).name
+
+
+def test_unknown_tier_scheme_is_refused_before_any_work(connection: Connection) -> None:
+    with pytest.raises(ValueError, match="unknown tier scheme 'giant'"):
+        service.score_all(connection, tier_scheme="giant", now=NOW)
+    assert connection.execute(sa.select(sa.func.count()).select_from(AccountScore)).scalar() == 0
+
+
+def test_an_account_without_posts_says_there_is_not_enough_data(
+    session: Session, connection: Connection
+) -> None:
+    account = make_account(session, followers=4200)
+    session.flush()
+    service.score_all(connection, tier_scheme="brief", now=NOW)
+    row = _rows(connection)[account.id]
+    assert row.er_posts == 0
+    assert row.er_median is None and row.er_typical is None and row.er_percentile is None
+    assert row.engagement["reason"]
+    assert row.authenticity is None and "Too little data" in row.authenticity_detail["reason"]
+    assert row.relationship is None and row.relationship_confidence == "insufficient_data"
+    assert row.tier == "micro"
+
+
+def test_worker_processes_store_the_same_scores(tmp_path: Path) -> None:
+    """Workers read committed data through their own connections: a file database of its own."""
+    url = f"sqlite:///{tmp_path / 'workers.db'}"
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    with engine.connect() as connection:
+        synthetic.generate(connection, creators=120, seed=32, secret_key="k", as_of=AS_OF)
+        connection.commit()
+        inline = service.score_all(connection, tier_scheme="brief", now=NOW, commit_each=True)
+        expected = _rows(connection)
+        connection.execute(sa.delete(AccountScore))
+        connection.commit()
+        parallel = service.score_all(
+            connection,
+            tier_scheme="brief",
+            now=NOW,
+            workers=2,
+            database_url=url,
+            commit_each=True,
+        )
+        assert parallel.scored == inline.scored
+        assert _rows(connection) == expected
+    engine.dispose()
