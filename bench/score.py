@@ -1,0 +1,98 @@
+"""Benchmark `microreach score`: accounts scored per second, against reading the same data.
+
+Generates creators with 12 posts each into a fresh data directory (SQLite by default;
+PostgreSQL when MICROREACH_BENCH_DATABASE_URL names an empty database), then runs the real
+`microreach score` command and times it. The baseline, measured in the same run on the same
+database, is the floor of the job's input: reading every account's observations (profile,
+newest posts with their latest counts, follower series, comment threads) in one process
+without scoring them. Prints both rates, their ratio, and the time the job would take for
+100,000 creators at the measured rate. The machine is shared, so the ratio is the figure to
+compare between runs.
+
+    python bench/score.py [--creators 20000] [--workers N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from microreach.db.engine import make_engine
+from microreach.scores.repository import iter_id_batches, load_span
+
+TARGET_SECONDS_100K = 30.0
+
+
+def run(command: list[str], env: dict[str, str]) -> tuple[float, str]:
+    started = time.perf_counter()
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed ({done.returncode}): {done.stderr}")
+    return elapsed, done.stderr.strip().splitlines()[-1]
+
+
+def read_floor(url: str) -> tuple[float, int]:
+    """Seconds to read every account's observations in one process, and how many."""
+    engine = make_engine(url)
+    accounts = 0
+    started = time.perf_counter()
+    with engine.connect() as connection:
+        for ids in iter_id_batches(connection, 1000):
+            accounts += len(load_span(connection, (ids[0], ids[-1])))
+    elapsed = time.perf_counter() - started
+    engine.dispose()
+    return elapsed, accounts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--creators", type=int, default=20_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="microreach-bench-") as tmp:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MICROREACH_")}
+        url = os.environ.get("MICROREACH_BENCH_DATABASE_URL") or f"sqlite:///{Path(tmp)}/b.db"
+        env |= {"MICROREACH_DATA_DIR": tmp, "MICROREACH_DATABASE_URL": url}
+        me = [sys.executable, "-m", "microreach"]
+        run([*me, "db", "upgrade"], env)
+        generated, _ = run([*me, "generate", "--creators", str(args.creators), "--seed",
+                            str(args.seed)], env)  # fmt: skip
+        floor, accounts = read_floor(url)
+        scored, summary = run([*me, "score", "--workers", str(args.workers)], env)
+        again, summary_again = run([*me, "score", "--workers", str(args.workers)], env)
+        engine = sa.create_engine(url)
+        with engine.connect() as connection:
+            stored = connection.exec_driver_sql("SELECT count(*) FROM account_scores").scalar()
+        engine.dispose()
+
+    rate = accounts / scored
+    floor_rate = accounts / floor
+    per_creator = accounts / args.creators
+    projected = 100_000 * per_creator / rate
+    print(f"database            {url.split(':', 1)[0]}, {args.workers} worker processes")
+    print(f"creators            {args.creators:,} ({accounts:,} accounts, {per_creator:.2f} each;"
+          f" generated in {generated:.1f} s)")  # fmt: skip
+    print(f"microreach score    {scored:.1f} s, {rate:,.0f} accounts/s  [{summary}]")
+    print(
+        f"read floor          {floor:.1f} s, {floor_rate:,.0f} accounts/s (1 process, no scoring)"
+    )
+    print(f"ratio               {rate / floor_rate:.2f} of the read floor")
+    print(f"rows stored         {stored:,}")
+    print(f"second run          {again:.1f} s  [{summary_again}]")
+    verdict = "meets" if projected <= TARGET_SECONDS_100K else "misses"
+    print(f"100,000 creators    {projected:.0f} s projected at this rate ({verdict} the "
+          f"{TARGET_SECONDS_100K:.0f} s target)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
