@@ -33,6 +33,7 @@ from microreach.db.engine import make_engine
 from microreach.kit.clock import utcnow
 from microreach.science import tiers
 from microreach.science.authenticity import AUTHENTICITY_VERSION, GrowthAnomaly, authenticity_score
+from microreach.science.comments import COMMENTS_VERSION
 from microreach.science.disclosure import DISCLOSURE_VERSION, disclosure_summary
 from microreach.science.engagement import (
     ENGAGEMENT_VERSION,
@@ -70,7 +71,7 @@ def score_version(tier_scheme: str) -> str:
     return (
         f"tiers={tier_scheme};engagement={ENGAGEMENT_VERSION};growth={GROWTH_VERSION};"
         f"authenticity={AUTHENTICITY_VERSION};relationship={RELATIONSHIP_VERSION};"
-        f"disclosure={DISCLOSURE_VERSION};niches={NICHES_VERSION}"
+        f"disclosure={DISCLOSURE_VERSION};niches={NICHES_VERSION};comments={COMMENTS_VERSION}"
     )
 
 
