@@ -64,6 +64,13 @@ def test_a_misspelt_variable_is_refused_with_a_suggestion(tmp_path: Path) -> Non
         )
 
 
+def test_the_shared_data_variable_is_known_but_a_typo_of_it_is_not(tmp_path: Path) -> None:
+    env = {"MICROREACH_DATA_DIR": str(tmp_path), "MICROREACH_SHARED_DATA": str(tmp_path)}
+    assert load_settings(environ=env).data_dir == tmp_path
+    with pytest.raises(ConfigError, match="did you mean MICROREACH_SHARED_DATA"):
+        load_settings(environ={"MICROREACH_DATA_DIR": str(tmp_path), "MICROREACH_SHARE_DATA": "x"})
+
+
 def test_unwritable_data_directory_is_refused(tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")

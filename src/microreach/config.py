@@ -101,8 +101,13 @@ class Settings(BaseSettings):
 def _check_unknown_variables(environ: dict[str, str]) -> None:
     """Refuse MICROREACH_* variables that name no setting: a typo must not pass silently."""
     known = {f"{ENV_PREFIX}{name.upper()}" for name in Settings.model_fields}
-    # Variables the tests and tools use; they are not application settings.
-    known |= {f"{ENV_PREFIX}TEST_DATABASE_URL", f"{ENV_PREFIX}BENCH_DATABASE_URL"}
+    # Variables the tests and tools use; they are not application settings. SHARED_DATA is read
+    # by microreach.evaluation.data (where `microreach eval` finds the research datasets).
+    known |= {
+        f"{ENV_PREFIX}TEST_DATABASE_URL",
+        f"{ENV_PREFIX}BENCH_DATABASE_URL",
+        f"{ENV_PREFIX}SHARED_DATA",
+    }
     for key in sorted(environ):
         if key.startswith(ENV_PREFIX) and key not in known:
             close = difflib.get_close_matches(key, sorted(known), n=1)

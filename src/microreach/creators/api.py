@@ -25,5 +25,7 @@ def list_accounts(
 
 @router.get("/{creator_id}", summary="Get one creator", responses=NOT_FOUND_RESPONSES)
 def get_creator(creator_id: uuid.UUID, session: SessionDep, settings: SettingsDep) -> CreatorDetail:
-    """The creator, each account with its tier, recent posts and follower history."""
+    """The creator, each account with its tier, recent posts, follower history and the scores
+    the scoring job stored (null for an account never scored; see
+    GET /api/v1/accounts/{account_id}/scores for the fields and their units)."""
     return service.get_creator(session, settings, creator_id)

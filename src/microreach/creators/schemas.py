@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from microreach.creators.enums import CreatorKind, DataSource, Platform, PostType
+from microreach.scores.service import AccountScoresOut
 
 # Counts are BIGINT columns; a larger bound would fail in the driver instead of validation.
 MAX_COUNT = 2**63 - 1
@@ -142,7 +143,7 @@ class FollowerPoint(BaseModel):
 
 
 class AccountDetail(AccountFields):
-    """One account of a creator with its recent posts and follower history."""
+    """One account of a creator with its recent posts, follower history and stored scores."""
 
     bio: str | None
     external_url: str | None
@@ -151,6 +152,11 @@ class AccountDetail(AccountFields):
         description=f"The {RECENT_POSTS_PER_ACCOUNT} most recent posts not deleted, newest first."
     )
     follower_history: list[FollowerPoint] = Field(description="Snapshots, oldest first.")
+    scores: AccountScoresOut | None = Field(
+        default=None,
+        description="What the scoring job stored (as GET /api/v1/accounts/{id}/scores); "
+        "null when the account was never scored.",
+    )
 
 
 class CreatorDetail(BaseModel):

@@ -32,6 +32,8 @@ from microreach.creators.schemas import (
 )
 from microreach.kit.errors import InvalidError, NotFoundError
 from microreach.science.tiers import Tier, get_scheme, tier_for
+from microreach.scores import service as scores_service
+from microreach.scores.service import AccountScoresOut
 
 BAD_CURSOR = "is not a cursor from this API; drop it to start from the first page"
 
@@ -65,7 +67,7 @@ def has_accounts(session: Session) -> bool:
 
 
 def get_creator(session: Session, settings: Settings, creator_id: uuid.UUID) -> CreatorDetail:
-    """The creator, its accounts with tiers, recent posts and follower history."""
+    """The creator, its accounts with tiers, recent posts, follower history and scores."""
     creator = repository.get_creator(session, creator_id)
     if creator is None:
         raise NotFoundError(f"No creator with id {creator_id}.")
@@ -78,7 +80,8 @@ def get_creator(session: Session, settings: Settings, creator_id: uuid.UUID) -> 
     history: dict[uuid.UUID, list[FollowerPoint]] = defaultdict(list)
     for account_id, captured_at, followers in repository.follower_series(session, account_ids):
         history[account_id].append(FollowerPoint(captured_at=captured_at, followers=followers))
-    return _creator_detail(creator, settings.tier_scheme, posts_by_account, history)
+    scores = scores_service.account_scores(session, account_ids)
+    return _creator_detail(creator, settings.tier_scheme, posts_by_account, history, scores)
 
 
 def tier_ranges(scheme_key: str, tier_name: str) -> tuple[FollowerRange, ...]:
@@ -187,6 +190,7 @@ def _creator_detail(
     scheme: str,
     posts: dict[uuid.UUID, list[PostOut]],
     history: dict[uuid.UUID, list[FollowerPoint]],
+    scores: dict[uuid.UUID, AccountScoresOut],
 ) -> CreatorDetail:
     accounts = [
         AccountDetail(
@@ -196,6 +200,7 @@ def _creator_detail(
             last_captured_at=account.last_captured_at,
             recent_posts=posts.get(account.id, []),
             follower_history=history.get(account.id, []),
+            scores=scores.get(account.id),
         )
         for account in creator.accounts
     ]

@@ -1,17 +1,19 @@
-"""Reads for scoring: accounts in id-ordered batches, as the science observations they become."""
+"""Reads for scoring: accounts in id-ordered batches, as the science observations they become;
+and the stored scores of given accounts."""
 
 from __future__ import annotations
 
 import json
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
+from sqlalchemy.orm import Session, defer
 
 from microreach.creators.models import AccountSnapshot, Comment, PlatformAccount, Post, PostSnapshot
 from microreach.kit.clock import as_utc
@@ -21,6 +23,7 @@ from microreach.science.observations import (
     FollowerPoint,
     PostObservation,
 )
+from microreach.scores.models import AccountScore
 
 # How much history a score reads: the newest posts and a quarter of follower captures.
 RECENT_POSTS = 12
@@ -256,3 +259,30 @@ def _tags(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         return tuple(json.loads(value))
     return tuple(value or ())
+
+
+# --- stored scores ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StoredScore:
+    """An account that exists, its newest capture time and its stored score (None: never
+    scored)."""
+
+    account_id: uuid.UUID
+    last_captured_at: datetime | None
+    score: AccountScore | None
+
+
+def stored_scores(session: Session, account_ids: Sequence[uuid.UUID]) -> list[StoredScore]:
+    """The accounts among ``account_ids`` that exist, each with its stored score (one query)."""
+    if not account_ids:
+        return []
+    stmt = (
+        sa.select(PlatformAccount.id, PlatformAccount.last_captured_at, AccountScore)
+        .outerjoin(AccountScore, AccountScore.account_id == PlatformAccount.id)
+        .where(PlatformAccount.id.in_(account_ids))
+        # The per-post log-rates feed the peer pass only; nothing shown needs them.
+        .options(defer(AccountScore.er_log_rates, raiseload=True))
+    )
+    return [StoredScore(row[0], row[1], row[2]) for row in session.execute(stmt)]

@@ -27,10 +27,12 @@ from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
+from sqlalchemy.orm import Session
 
 from microreach.creators.models import PlatformAccount
 from microreach.db.engine import make_engine
 from microreach.kit.clock import utcnow
+from microreach.kit.errors import ConflictError, NotFoundError
 from microreach.science import tiers
 from microreach.science.authenticity import AUTHENTICITY_VERSION, GrowthAnomaly, authenticity_score
 from microreach.science.comments import COMMENTS_VERSION
@@ -53,8 +55,18 @@ from microreach.science.peers import (
     ranking_group,
 )
 from microreach.science.relationship import RELATIONSHIP_VERSION, relationship_score
+from microreach.scores import repository
 from microreach.scores.models import AccountScore
 from microreach.scores.repository import AccountRecord, Span, iter_id_batches, load_span
+from microreach.scores.schemas import AccountScoresOut as AccountScoresOut
+from microreach.scores.schemas import (
+    DisclosureOut,
+    EngagementOut,
+    GrowthOut,
+    NicheOut,
+    ScoreOut,
+    ScoreTierOut,
+)
 
 BATCH = 1000
 # A stored figure is rewritten by the peer pass only when it moved by more than this share.
@@ -424,3 +436,111 @@ def _run(
         max_workers=workers, initializer=_init_worker, initargs=(database_url, table)
     ) as pool:
         yield from pool.map(_score_in_worker, jobs)
+
+
+# --- reading the stored scores ------------------------------------------------------------
+
+EXCERPT_CHARS = 200
+
+
+def account_scores(
+    session: Session, account_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, AccountScoresOut]:
+    """The stored scores of those of ``account_ids`` that were scored (one query)."""
+    return {
+        stored.account_id: scores_out(stored.score, stored.last_captured_at)
+        for stored in repository.stored_scores(session, account_ids)
+        if stored.score is not None
+    }
+
+
+def get_account_scores(session: Session, account_id: uuid.UUID) -> AccountScoresOut:
+    """The account's stored scores; NotFoundError when there is no such account, and
+    ConflictError (HTTP 409: the account exists, its scores do not yet) when the scoring job
+    has not scored it."""
+    found = repository.stored_scores(session, [account_id])
+    if not found:
+        raise NotFoundError(f"No account with id {account_id}.")
+    stored = found[0]
+    if stored.score is None:
+        raise ConflictError(
+            f"Account {account_id} has not been scored yet; run `microreach score` to score it."
+        )
+    return scores_out(stored.score, stored.last_captured_at)
+
+
+def scores_out(row: AccountScore, last_captured_at: datetime | None) -> AccountScoresOut:
+    """A stored score row as the API shows it; stale when the account has a newer capture."""
+    stale = last_captured_at is not None and (
+        row.data_captured_at is None or row.data_captured_at < last_captured_at
+    )
+    return AccountScoresOut(
+        account_id=row.account_id,
+        computed_at=row.computed_at,
+        version=row.version,
+        data_captured_at=row.data_captured_at,
+        stale=stale,
+        followers=row.followers,
+        tier=ScoreTierOut(scheme=row.tier_scheme, name=row.tier),
+        niches=[NicheOut.model_validate(niche) for niche in row.niches or ()],
+        engagement=_engagement_out(row),
+        growth=_growth_out(row.growth or {}),
+        authenticity=ScoreOut.model_validate(row.authenticity_detail),
+        relationship=ScoreOut.model_validate(row.relationship_detail),
+        disclosure=_disclosure_out(row.disclosure or {}),
+    )
+
+
+def _engagement_out(row: AccountScore) -> EngagementOut:
+    document = row.engagement or {}
+    return EngagementOut.model_validate(
+        {
+            "posts": row.er_posts,
+            "median": row.er_median,
+            "mean": row.er_mean,
+            "typical": row.er_typical,
+            "low": row.er_low,
+            "high": row.er_high,
+            "prior_source": row.er_prior,
+            "percentile": row.er_percentile,
+            "peer_group": row.er_peer_group,
+            "by_type": document.get("by_type") or {},
+            "by_views": document.get("by_views"),
+            "excluded": document.get("excluded") or {},
+            "reason": document.get("reason"),
+        }
+    )
+
+
+def _growth_out(document: dict[str, Any]) -> GrowthOut:
+    windows = document.get("windows") or {}
+    report = document.get("anomalies") or {}
+    return GrowthOut.model_validate(
+        {
+            "windows": [windows[key] for key in sorted(windows, key=int)],
+            "anomalies": report.get("anomalies") or [],
+            "baseline_weekly_pct": report.get("baseline_weekly_pct"),
+            "reason": report.get("reason"),
+        }
+    )
+
+
+def _disclosure_out(document: dict[str, Any]) -> DisclosureOut:
+    examples = [
+        {
+            "posted_at": example["posted_at"],
+            "caption_excerpt": excerpt(example.get("caption") or ""),
+            "evidence": example.get("evidence") or [],
+        }
+        for example in document.get("examples") or ()
+    ]
+    return DisclosureOut.model_validate({**document, "examples": examples})
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """``text`` cut at a word boundary to at most ``limit`` characters, with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0] or text[: limit - 1]
+    return f"{cut}…"

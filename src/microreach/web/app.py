@@ -21,6 +21,7 @@ from microreach.creators import views as creators_views
 from microreach.db.session import Database
 from microreach.kit.errors import ConfigError
 from microreach.science.tiers import get_scheme
+from microreach.scores import api as scores_api
 from microreach.web.deps import make_templates, render
 from microreach.web.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
 
@@ -70,6 +71,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     _mount_static(app)
     _add_core_routes(app)
     app.include_router(creators_api.router)
+    app.include_router(scores_api.router)
     app.include_router(creators_views.router)
     app.add_middleware(SecurityHeaders)
     app.openapi = lambda: _openapi_with_problem_media_type(app)  # type: ignore[method-assign]

@@ -1,0 +1,1 @@
+"""Tracked short links: slugs, safe destinations, visitors, agents, countries and QR codes."""
