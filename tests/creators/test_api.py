@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from microreach.creators.enums import Platform
 from microreach.creators.models import PlatformAccount
+from microreach.science.tiers import tier_for
 from tests.factories import BASE_TIME, make_account, make_creator, make_post
 from tests.web.support import TestClient, make_account_snapshot, make_post_snapshot
 
@@ -352,3 +353,32 @@ def test_detail_with_malformed_id_is_a_422_problem(client: TestClient) -> None:
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "creator_id"
     assert response.json()["errors"][0]["value"] == "not-a-uuid"
+
+
+def test_the_tier_scheme_can_be_chosen_per_request(client: TestClient, session: Session) -> None:
+    account = make_account(session, followers=7000)
+    session.flush()
+    default = client.get("/api/v1/creators", params={"q": account.handle}).json()
+    chosen = client.get(
+        "/api/v1/creators", params={"q": account.handle, "tier_scheme": "hypeauditor-2018"}
+    ).json()
+    assert default["items"][0]["tier"]["name"] == "micro"
+    assert chosen["items"][0]["tier"]["label"] == tier_for(7000, None, "hypeauditor-2018").label
+    assert chosen["items"][0]["tier"]["label"] != default["items"][0]["tier"]["label"]
+    detail = client.get(
+        f"/api/v1/creators/{account.creator_id}", params={"tier_scheme": "later-fohr-2021"}
+    ).json()
+    assert detail["accounts"][0]["tier"]["name"] == tier_for(7000, None, "later-fohr-2021").name
+
+
+def test_an_unknown_tier_scheme_is_refused_naming_the_parameter(
+    client: TestClient, session: Session
+) -> None:
+    account = make_account(session)
+    session.flush()
+    for response in (
+        client.get("/api/v1/creators", params={"tier_scheme": "giant"}),
+        client.get(f"/api/v1/creators/{account.creator_id}", params={"tier_scheme": "giant"}),
+    ):
+        assert response.status_code == 422
+        assert "tier_scheme" in response.text and "unknown tier scheme" in response.text

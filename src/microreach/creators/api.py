@@ -8,7 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from microreach.creators import service
-from microreach.creators.schemas import AccountPage, CreatorDetail, CreatorListParams
+from microreach.creators.schemas import (
+    AccountPage,
+    CreatorDetail,
+    CreatorListParams,
+    known_scheme,
+)
+from microreach.kit.errors import InvalidError
 from microreach.web.deps import SessionDep, SettingsDep
 from microreach.web.errors import NOT_FOUND_RESPONSES, PROBLEM_RESPONSES
 
@@ -24,8 +30,27 @@ def list_accounts(
 
 
 @router.get("/{creator_id}", summary="Get one creator", responses=NOT_FOUND_RESPONSES)
-def get_creator(creator_id: uuid.UUID, session: SessionDep, settings: SettingsDep) -> CreatorDetail:
+def get_creator(
+    creator_id: uuid.UUID,
+    session: SessionDep,
+    settings: SettingsDep,
+    tier_scheme: Annotated[
+        str | None,
+        Query(
+            max_length=40,
+            description="Tier scheme for this request; default: MICROREACH_TIER_SCHEME.",
+        ),
+    ] = None,
+) -> CreatorDetail:
     """The creator, each account with its tier, recent posts, follower history and the scores
     the scoring job stored (null for an account never scored; see
     GET /api/v1/accounts/{account_id}/scores for the fields and their units)."""
-    return service.get_creator(session, settings, creator_id)
+    scheme = None if not tier_scheme else _scheme(tier_scheme)
+    return service.get_creator(session, settings, creator_id, scheme)
+
+
+def _scheme(value: str) -> str:
+    try:
+        return known_scheme(value)
+    except ValueError as exc:
+        raise InvalidError(str(exc), field="tier_scheme") from None

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from microreach.creators.enums import CreatorKind, DataSource, Platform, PostType
+from microreach.science.tiers import SCHEMES
 from microreach.scores.service import AccountScoresOut
 
 # Counts are BIGINT columns; a larger bound would fail in the driver instead of validation.
@@ -40,6 +41,12 @@ class CreatorListParams(BaseModel):
     tier: str | None = Field(
         default=None, max_length=40, description="A tier name of the configured tier scheme."
     )
+    tier_scheme: str | None = Field(
+        default=None,
+        max_length=40,
+        description="Tier scheme for this request (brief, later-fohr-2021, hypeauditor-2018); "
+        "default: the installation's MICROREACH_TIER_SCHEME.",
+    )
     q: str | None = Field(
         default=None,
         max_length=100,
@@ -62,6 +69,11 @@ class CreatorListParams(BaseModel):
             return cls.model_fields[str(info.field_name)].default
         return value.strip() if isinstance(value, str) else value
 
+    @field_validator("tier_scheme")
+    @classmethod
+    def _known_scheme(cls, value: str | None) -> str | None:
+        return None if value is None else known_scheme(value)
+
     @field_validator("q")
     @classmethod
     def _printable(cls, value: str | None) -> str | None:
@@ -76,6 +88,13 @@ class CreatorListParams(BaseModel):
         if value is not None and low is not None and value < low:
             raise ValueError(f"must be at least min_followers ({low})")
         return value
+
+
+def known_scheme(value: str) -> str:
+    """``value`` when it names a tier scheme; ValueError listing the known ones otherwise."""
+    if value not in SCHEMES:
+        raise ValueError(f"unknown tier scheme {value!r}; known: {', '.join(sorted(SCHEMES))}")
+    return value
 
 
 class TierOut(BaseModel):

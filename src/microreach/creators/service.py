@@ -38,27 +38,28 @@ from microreach.scores.service import AccountScoresOut
 BAD_CURSOR = "is not a cursor from this API; drop it to start from the first page"
 
 
-def tier_scheme(settings: Settings) -> TierSchemeOut:
-    """The configured tier scheme with its tiers, smallest first."""
-    scheme = get_scheme(settings.tier_scheme)
+def tier_scheme(settings: Settings, key: str | None = None) -> TierSchemeOut:
+    """The tier scheme ``key`` (default: the configured one) with its tiers, smallest first."""
+    scheme = get_scheme(key or settings.tier_scheme)
     tiers = [TierOut(name=tier.name, label=tier.label) for tier in scheme.tiers]
     return TierSchemeOut(key=scheme.key, title=scheme.title, tiers=tiers)
 
 
 def list_accounts(session: Session, settings: Settings, params: CreatorListParams) -> AccountPage:
     """One page of accounts matching ``params``, with the cursor of the next page."""
+    scheme = params.tier_scheme or settings.tier_scheme
     after = decode_cursor(params.cursor, params.sort) if params.cursor else None
     filters = AccountFilters(
         platform=params.platform,
         min_followers=params.min_followers,
         max_followers=params.max_followers,
-        follower_ranges=tier_ranges(settings.tier_scheme, params.tier) if params.tier else None,
+        follower_ranges=tier_ranges(scheme, params.tier) if params.tier else None,
         search=params.q,
     )
     rows = repository.list_accounts(session, filters, params.sort, after, params.limit + 1)
     page = rows[: params.limit]
     next_cursor = encode_cursor(params.sort, page[-1]) if len(rows) > params.limit else None
-    items = [_account_out(account, settings.tier_scheme) for account in page]
+    items = [_account_out(account, scheme) for account in page]
     return AccountPage(items=items, next_cursor=next_cursor)
 
 
@@ -66,8 +67,11 @@ def has_accounts(session: Session) -> bool:
     return repository.any_accounts(session)
 
 
-def get_creator(session: Session, settings: Settings, creator_id: uuid.UUID) -> CreatorDetail:
-    """The creator, its accounts with tiers, recent posts, follower history and scores."""
+def get_creator(
+    session: Session, settings: Settings, creator_id: uuid.UUID, scheme: str | None = None
+) -> CreatorDetail:
+    """The creator, its accounts with tiers (under ``scheme``, default the configured one),
+    recent posts, follower history and scores."""
     creator = repository.get_creator(session, creator_id)
     if creator is None:
         raise NotFoundError(f"No creator with id {creator_id}.")
@@ -81,7 +85,9 @@ def get_creator(session: Session, settings: Settings, creator_id: uuid.UUID) -> 
     for account_id, captured_at, followers in repository.follower_series(session, account_ids):
         history[account_id].append(FollowerPoint(captured_at=captured_at, followers=followers))
     scores = scores_service.account_scores(session, account_ids)
-    return _creator_detail(creator, settings.tier_scheme, posts_by_account, history, scores)
+    return _creator_detail(
+        creator, scheme or settings.tier_scheme, posts_by_account, history, scores
+    )
 
 
 def tier_ranges(scheme_key: str, tier_name: str) -> tuple[FollowerRange, ...]:

@@ -69,7 +69,7 @@ def index(
         "next_url": _next_url(params, page),
         "platforms": list(Platform),
         "platform_labels": PLATFORM_LABELS,
-        "scheme": service.tier_scheme(settings),
+        "scheme": service.tier_scheme(settings, params.tier_scheme),
         "sorts": SORT_LABELS,
         "has_accounts": bool(page.items) or service.has_accounts(session),
     }
