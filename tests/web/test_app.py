@@ -71,6 +71,7 @@ def test_openapi_describes_the_creators_api_and_problem_errors(client: TestClien
         "min_followers",
         "max_followers",
         "tier",
+        "tier_scheme",
         "q",
         "sort",
         "limit",
