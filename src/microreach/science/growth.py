@@ -128,7 +128,13 @@ class _Step:
 
 def clean_series(series: Iterable[FollowerPoint]) -> list[FollowerPoint]:
     """Captures in time order; negative counts dropped; of two at one time the later wins."""
-    by_time = {p.captured_at: p for p in series if p.followers >= 0}
+    points = list(series)
+    # Fast path: stored series arrive ordered, unique in time and non-negative.
+    if all(a.captured_at < b.captured_at and a.followers >= 0 for a, b in pairwise(points)) and (
+        not points or points[-1].followers >= 0
+    ):
+        return points
+    by_time = {p.captured_at: p for p in points if p.followers >= 0}
     return [by_time[t] for t in sorted(by_time)]
 
 

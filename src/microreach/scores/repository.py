@@ -3,14 +3,14 @@ and the stored scores of given accounts."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session, defer
@@ -64,8 +64,11 @@ def load_span(connection: Connection, span: Span) -> list[AccountRecord]:
     """Observations of the accounts whose ids lie in ``span`` (inclusive): profile, newest
     posts with their latest counts, the follower series and the threads of those posts.
 
-    Reading by id range instead of id lists keeps every query an index range scan."""
-    accounts = connection.execute(
+    Reading by id range instead of id lists keeps every query an index range scan. Rows are
+    fetched from the driver as plain tuples: every column is read as the driver gives it (see
+    ``_text``), so SQLAlchemy's per-row processing would only cost time."""
+    accounts = _fetch(
+        connection,
         sa.select(
             _text(PlatformAccount.id), _text(PlatformAccount.creator_id), PlatformAccount.handle,
             _text(PlatformAccount.platform), PlatformAccount.followers, PlatformAccount.following,
@@ -73,37 +76,48 @@ def load_span(connection: Connection, span: Span) -> list[AccountRecord]:
             _text(PlatformAccount.last_captured_at),
         )
         .where(PlatformAccount.id.between(*span))
-        .order_by(PlatformAccount.id)
-    ).all()  # fmt: skip
+        .order_by(PlatformAccount.id),
+    )  # fmt: skip
     posts = _recent_posts(connection, span)
-    newest = max((_time(a.last_captured_at) for a in accounts if a.last_captured_at), default=None)
+    newest = max((_time(a[8]) for a in accounts if a[8] is not None), default=None)
     series = _series(connection, span, newest)
     comments = _comments(connection, span, {p for items in posts.values() for p, _ in items})
-    return [_record(row, posts.get(row.id, []), series, comments) for row in accounts]
+    return [_record(row, posts.get(row[0], []), series, comments) for row in accounts]
+
+
+def _fetch(connection: Connection, stmt: sa.Executable) -> list[tuple[Any, ...]]:
+    """All rows of ``stmt`` as the driver's tuples."""
+    result = connection.execute(stmt)
+    try:
+        rows: list[tuple[Any, ...]] = list(result.cursor.fetchall())
+    finally:
+        result.close()
+    return rows
 
 
 def _record(
-    row: sa.Row[Any],
+    row: tuple[Any, ...],
     posts: list[tuple[Any, PostObservation]],
     series: dict[Any, list[FollowerPoint]],
     comments: dict[Any, list[CommentObservation]],
 ) -> AccountRecord:
-    captured = _maybe_time(row.last_captured_at)
+    account_id, creator_id, handle, platform, followers, following, media, bio, captured = row
+    when = _maybe_time(captured)
     return AccountRecord(
-        id=_key(row.id),
-        creator_id=_key(row.creator_id),
-        handle=row.handle,
-        last_captured_at=captured,
+        id=_key(account_id),
+        creator_id=_key(creator_id),
+        handle=handle,
+        last_captured_at=when,
         observation=AccountObservation(
-            platform=str(row.platform),
-            followers=row.followers,
-            following=row.following,
-            media_count=row.media_count,
-            bio=row.bio or "",
+            platform=str(platform),
+            followers=followers,
+            following=following,
+            media_count=media,
+            bio=bio or "",
             posts=tuple(post for _, post in posts),
-            series=tuple(series.get(row.id, ())),
+            series=tuple(series.get(account_id, ())),
             comments=tuple(c for post_id, _ in posts for c in comments.get(post_id, ())),
-            captured_at=captured,
+            captured_at=when,
         ),
     )
 
@@ -111,36 +125,59 @@ def _record(
 def _recent_posts(
     connection: Connection, span: Span
 ) -> dict[Any, list[tuple[Any, PostObservation]]]:
-    """Each account's RECENT_POSTS newest posts with their latest snapshot, newest first."""
+    """Each account's RECENT_POSTS newest posts with their latest snapshot, newest first.
+
+    One statement: the posts numbered newest first within each account, joined to the
+    snapshot whose capture time is the post's newest (a primary-key lookup per post)."""
     ranked = _ranked_posts(span)
-    rows = connection.execute(sa.select(ranked).where(ranked.c.rank <= RECENT_POSTS)).all()
-    latest = _latest_snapshots(connection, ranked)
+    inner = sa.orm.aliased(PostSnapshot)
+    newest = (
+        sa.select(sa.func.max(inner.captured_at))
+        .where(inner.post_id == ranked.c.key)
+        .correlate(ranked)
+        .scalar_subquery()
+    )
+    stmt = (
+        sa.select(
+            ranked.c.id, ranked.c.account_id, ranked.c.posted_at, ranked.c.post_type,
+            ranked.c.caption, ranked.c.hashtags, ranked.c.mentions,
+            ranked.c.is_paid_partnership, ranked.c.deleted_at,
+            _text(PostSnapshot.captured_at), PostSnapshot.likes, PostSnapshot.comments,
+            PostSnapshot.views, PostSnapshot.shares, PostSnapshot.saves, PostSnapshot.reach,
+        )
+        .select_from(ranked)
+        .outerjoin(
+            PostSnapshot,
+            sa.and_(PostSnapshot.post_id == ranked.c.key, PostSnapshot.captured_at == newest),
+        )
+        .where(ranked.c.rank <= RECENT_POSTS)
+        .order_by(ranked.c.account_id, ranked.c.rank)
+    )  # fmt: skip
     out: dict[Any, list[tuple[Any, PostObservation]]] = defaultdict(list)
-    for r in rows:
-        snap = latest.get(r.id)
-        out[r.account_id].append(
+    for row in _fetch(connection, stmt):
+        (post_id, account_id, posted_at, post_type, caption, hashtags, mentions, paid, deleted,
+         captured, likes, comment_count, views, shares, saves, reach) = row  # fmt: skip
+        out[account_id].append(
             (
-                r.id,
+                post_id,
                 PostObservation(
-                    posted_at=_time(r.posted_at),
-                    post_type=str(r.post_type),
-                    likes=snap.likes if snap else None,
-                    comments=snap.comments if snap else None,
-                    views=snap.views if snap else None,
-                    shares=snap.shares if snap else None,
-                    saves=snap.saves if snap else None,
-                    reach=snap.reach if snap else None,
-                    captured_at=_time(snap.captured_at) if snap else None,
-                    deleted=r.deleted_at is not None,
-                    caption=r.caption or "",
-                    hashtags=_tags(r.hashtags),
-                    mentions=_tags(r.mentions),
-                    is_paid_partnership=bool(r.is_paid_partnership),
+                    posted_at=_time(posted_at),
+                    post_type=str(post_type),
+                    likes=likes,
+                    comments=comment_count,
+                    views=views,
+                    shares=shares,
+                    saves=saves,
+                    reach=reach,
+                    captured_at=None if captured is None else _time(captured),
+                    deleted=deleted is not None,
+                    caption=caption or "",
+                    hashtags=_tags(hashtags),
+                    mentions=_tags(mentions),
+                    is_paid_partnership=bool(paid),
                 ),
             )
         )
-    for items in out.values():
-        items.sort(key=lambda item: item[1].posted_at, reverse=True)
     return out
 
 
@@ -148,29 +185,14 @@ def _ranked_posts(span: Span) -> sa.Subquery:
     """Posts of the accounts in ``span`` numbered newest first within each account."""
     return (
         sa.select(
-            _text(Post.id), _text(Post.account_id), _text(Post.posted_at), _text(Post.post_type),
-            Post.caption, _text(Post.hashtags), _text(Post.mentions), Post.is_paid_partnership,
-            _text(Post.deleted_at),
+            _text(Post.id), Post.id.label("key"), _text(Post.account_id), _text(Post.posted_at),
+            _text(Post.post_type), Post.caption, _text(Post.hashtags), _text(Post.mentions),
+            Post.is_paid_partnership, _text(Post.deleted_at),
             sa.func.row_number()
             .over(partition_by=Post.account_id, order_by=Post.posted_at.desc())
             .label("rank"),
         ).where(Post.account_id.between(*span))
     ).subquery()  # fmt: skip
-
-
-def _latest_snapshots(connection: Connection, ranked: sa.Subquery) -> dict[Any, sa.Row[Any]]:
-    """The newest snapshot of each recent post (rows come oldest first, so the last wins)."""
-    rows = connection.execute(
-        sa.select(
-            _text(PostSnapshot.post_id), _text(PostSnapshot.captured_at), PostSnapshot.likes,
-            PostSnapshot.comments, PostSnapshot.views, PostSnapshot.shares, PostSnapshot.saves,
-            PostSnapshot.reach,
-        )
-        .join(ranked, ranked.c.id == PostSnapshot.post_id)
-        .where(ranked.c.rank <= RECENT_POSTS)
-        .order_by(PostSnapshot.post_id, PostSnapshot.captured_at)
-    )  # fmt: skip
-    return {row.post_id: row for row in rows}
 
 
 def _series(
@@ -187,10 +209,8 @@ def _series(
     if newest is not None:
         stmt = stmt.where(AccountSnapshot.captured_at >= newest - timedelta(days=SERIES_DAYS))
     out: dict[Any, list[FollowerPoint]] = defaultdict(list)
-    for row in connection.execute(stmt):
-        out[row.account_id].append(
-            FollowerPoint(_time(row.captured_at), row.followers, row.following)
-        )
+    for account_id, captured, followers, following in _fetch(connection, stmt):
+        out[account_id].append(FollowerPoint(_time(captured), followers, following))
     return out
 
 
@@ -209,19 +229,21 @@ def _comments(
         .order_by(Comment.post_id, Comment.commented_at)
     )  # fmt: skip
     out: dict[Any, list[CommentObservation]] = defaultdict(list)
-    for row in connection.execute(stmt):
-        if row.post_id not in post_ids:
+    for comment_id, post_id, parent, text, at, by_creator, commenter, known in _fetch(
+        connection, stmt
+    ):
+        if post_id not in post_ids:
             continue
-        out[row.post_id].append(
+        out[post_id].append(
             CommentObservation(
-                commenter=row.commenter_hash,
-                text=row.text,
-                commented_at=_time(row.commented_at),
-                by_creator=bool(row.by_creator),
-                parent=_hex(row.parent_id),
-                comment_id=_hex(row.id) or "",
-                post_id=_hex(row.post_id) or "",
-                known_commenter=row.commenter_account_id is not None,
+                commenter=commenter,
+                text=text,
+                commented_at=_time(at),
+                by_creator=bool(by_creator),
+                parent=_hex(parent),
+                comment_id=_hex(comment_id) or "",
+                post_id=_hex(post_id) or "",
+                known_commenter=known is not None,
             )
         )
     return out
@@ -246,7 +268,7 @@ def _key(value: Any) -> uuid.UUID:
 def _time(value: Any) -> datetime:
     """A timestamp as SQLite (naive UTC text) or PostgreSQL (aware) returns it, made aware."""
     if isinstance(value, str):
-        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+        return datetime.fromisoformat(value + "+00:00")
     return as_utc(value)
 
 
@@ -257,7 +279,7 @@ def _maybe_time(value: Any) -> datetime | None:
 def _tags(value: Any) -> tuple[str, ...]:
     """A JSON list column (text on SQLite, already decoded on PostgreSQL) as a tuple."""
     if isinstance(value, str):
-        return tuple(json.loads(value))
+        return tuple(orjson.loads(value))
     return tuple(value or ())
 
 
