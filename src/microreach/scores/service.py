@@ -205,9 +205,17 @@ def _init_worker(url: str, table: PeerTable) -> None:
     _worker["table"] = table
 
 
-def _score_in_worker(job: _Job) -> list[dict[str, Any]]:
+def _score_in_worker(job: _Job) -> int:
+    """Score one span and write it in this process: rows never travel between processes.
+
+    The read ends its transaction before the write begins, so on SQLite the write waits for
+    the lock (busy timeout) instead of failing on a read snapshot another writer moved past."""
     with _worker["engine"].connect() as connection:
-        return _score_span(connection, job, _worker["table"])
+        rows = _score_span(connection, job, _worker["table"])
+        connection.rollback()
+        write_scores(connection, rows)
+        connection.commit()
+    return len(rows)
 
 
 # --- selecting the work -----------------------------------------------------------------
@@ -393,9 +401,9 @@ def score_all(
     """Score every account that needs it, then rank every account within its peers.
 
     ``workers`` > 0 scores spans in that many processes, each with its own connection to
-    ``database_url`` (they read committed data only); ``commit_each`` commits after every
-    span so a long run can be interrupted and resumed (the CLI's mode; tests keep one
-    transaction).
+    ``database_url``, reading committed data and writing its own spans; this needs
+    ``commit_each``, which commits after every span so a long run can be interrupted and
+    resumed (the CLI's mode; tests that keep one transaction score in this process).
     """
     tiers.get_scheme(tier_scheme)  # unknown schemes fail before any work
     now = now or utcnow()
@@ -408,13 +416,10 @@ def score_all(
     table = peer_table(_stored(connection))
     jobs = plan_jobs(connection, stale, tier_scheme=tier_scheme, now=now)
     scored = 0
-    for rows in _run(connection, list(jobs), table, workers, database_url):
-        write_scores(connection, rows)
-        scored += len(rows)
-        if commit_each:
-            connection.commit()
+    for count in _run(connection, list(jobs), table, workers, database_url, commit_each):
+        scored += count
         if progress is not None:
-            progress(len(rows))
+            progress(count)
     reranked, groups = rank_all(connection)
     if commit_each:
         connection.commit()
@@ -427,11 +432,19 @@ def _run(
     table: PeerTable,
     workers: int,
     database_url: str | None,
-) -> Iterator[list[dict[str, Any]]]:
-    if workers <= 0 or database_url is None or len(jobs) < 2:
+    commit_each: bool,
+) -> Iterator[int]:
+    """Accounts scored and written per span: here, or in worker processes that write their
+    own spans (only when each span may commit on its own)."""
+    if workers <= 0 or database_url is None or not commit_each or len(jobs) < 2:
         for job in jobs:
-            yield _score_span(connection, job, table)
+            rows = _score_span(connection, job, table)
+            write_scores(connection, rows)
+            if commit_each:
+                connection.commit()
+            yield len(rows)
         return
+    connection.commit()  # the workers must see everything this connection wrote
     with ProcessPoolExecutor(
         max_workers=workers, initializer=_init_worker, initargs=(database_url, table)
     ) as pool:
