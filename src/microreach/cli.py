@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from microreach.accounts.cli import users_app
 from microreach.config import Settings, get_settings
 from microreach.db import migrate
 from microreach.db.session import Database
@@ -31,6 +32,7 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema: migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
 app.add_typer(eval_app, name="eval")
 app.add_typer(followers_app, name="followers")
 console = Console(stderr=True)

@@ -14,6 +14,7 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from microreach.kit.errors import ConfigError
+from microreach.kit.mail import check_smtp_url
 
 ENV_PREFIX = "MICROREACH_"
 SECRET_FILE_NAME = "secret_key"
@@ -60,6 +61,39 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535, description="Port the web server binds to.")
     log_level: str = Field(default="info", description="debug, info, warning or error.")
     tier_scheme: str = Field(default="brief", description="Default follower tier scheme.")
+    public_url: str | None = Field(
+        default=None,
+        description="Address people use to reach microreach, for links in emails; "
+        "default http://<host>:<port>.",
+    )
+    secure_cookies: bool | None = Field(
+        default=None,
+        description="Send cookies over HTTPS only (Secure flag); default on in production.",
+    )
+    session_idle_days: int = Field(
+        default=14, ge=1, le=365, description="A session ends after this many days unused."
+    )
+    session_max_days: int = Field(
+        default=30, ge=1, le=365, description="A session ends this many days after sign-in."
+    )
+    login_max_failures: int = Field(
+        default=5, ge=1, description="Failed sign-ins per email within the window before 429."
+    )
+    login_max_client_failures: int = Field(
+        default=20, ge=1, description="Failed sign-ins per client within the window before 429."
+    )
+    login_window_minutes: int = Field(
+        default=15, ge=1, description="The window failed sign-ins are counted over."
+    )
+    smtp_url: str | None = Field(
+        default=None,
+        description="smtp://user:password@host:587 or smtps://host:465; unset writes mail to "
+        "<data_dir>/mail/*.eml.",
+    )
+    mail_from: str = Field(
+        default="microreach <no-reply@localhost>",
+        description="Sender of the mail microreach sends.",
+    )
 
     @field_validator("log_level")
     @classmethod
@@ -77,6 +111,23 @@ class Settings(BaseSettings):
         if value not in SCHEMES:
             raise ValueError(f"must be one of {', '.join(sorted(SCHEMES))}")
         return value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _known_smtp(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        check_smtp_url(value)
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _absolute_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
 
     @field_validator("database_url")
     @classmethod
@@ -96,6 +147,14 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.env is Environment.PRODUCTION
+
+    @property
+    def resolved_public_url(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"
+
+    @property
+    def cookies_secure(self) -> bool:
+        return self.is_production if self.secure_cookies is None else self.secure_cookies
 
 
 def _check_unknown_variables(environ: dict[str, str]) -> None:

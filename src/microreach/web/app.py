@@ -15,6 +15,10 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from microreach import __version__
+from microreach.accounts import api as accounts_api
+from microreach.accounts import organisation_views as accounts_organisation_views
+from microreach.accounts import portal_views as accounts_portal_views
+from microreach.accounts import views as accounts_views
 from microreach.config import Settings
 from microreach.creators import api as creators_api
 from microreach.creators import views as creators_views
@@ -22,6 +26,7 @@ from microreach.db.session import Database
 from microreach.kit.errors import ConfigError
 from microreach.science.tiers import get_scheme
 from microreach.scores import api as scores_api
+from microreach.web import auth
 from microreach.web.deps import make_templates, render
 from microreach.web.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
 
@@ -63,16 +68,24 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         openapi_url=OPENAPI_URL,
         docs_url=None,
         redoc_url=None,
+        # Every route learns who is asking and refuses unsafe requests without a CSRF token.
+        dependencies=auth.APP_DEPENDENCIES,
     )
     app.state.settings = settings
     app.state.database = database
     app.state.templates = make_templates()
     install_error_handlers(app)
+    auth.install(app)
     _mount_static(app)
     _add_core_routes(app)
     app.include_router(creators_api.router)
     app.include_router(scores_api.router)
     app.include_router(creators_views.router)
+    app.include_router(accounts_api.router)
+    app.include_router(accounts_views.router)
+    app.include_router(accounts_organisation_views.router)
+    app.include_router(accounts_portal_views.router)
+    app.add_middleware(auth.AuthCookies, settings=settings)
     app.add_middleware(SecurityHeaders)
     app.openapi = lambda: _openapi_with_problem_media_type(app)  # type: ignore[method-assign]
     return app

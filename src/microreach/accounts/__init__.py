@@ -1,0 +1,1 @@
+"""Accounts and tenancy: users, organisations, memberships, sessions, API keys, creator claims."""
