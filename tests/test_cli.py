@@ -85,3 +85,25 @@ def test_upgrade_then_generate_twice_adds_no_duplicates(tmp_path: Path) -> None:
         assert connection.exec_driver_sql("SELECT count(*) FROM posts").scalar_one() == before
         assert connection.exec_driver_sql("SELECT count(*) FROM creators").scalar_one() == 1500
     engine.dispose()
+
+
+def test_demo_migrates_generates_scores_and_prints_the_login(tmp_path: Path) -> None:
+    env = {"MICROREACH_DATA_DIR": str(tmp_path), "COLUMNS": "200"}
+    result = run(["demo", "--creators", "80", "--no-serve"], env)
+    assert result.returncode == 0, result.stderr
+    assert "80 creators added" in result.stderr
+    assert "demo@microreach.local" in result.stdout + result.stderr
+    assert "microreach-demo" in result.stdout + result.stderr
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'microreach.db'}")
+    with engine.connect() as connection:
+        accounts = connection.exec_driver_sql("SELECT count(*) FROM platform_accounts").scalar()
+        scored = connection.exec_driver_sql("SELECT count(*) FROM account_scores").scalar()
+        users = connection.exec_driver_sql(
+            "SELECT count(*) FROM users WHERE email = 'demo@microreach.local'"
+        ).scalar()
+    engine.dispose()
+    assert accounts and scored == accounts
+    assert users == 1
+    again = run(["demo", "--creators", "80", "--no-serve"], env)
+    assert again.returncode == 0, again.stderr
+    assert "0 accounts scored" in again.stderr

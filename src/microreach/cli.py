@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from microreach.accounts import service as accounts
 from microreach.accounts.cli import users_app
 from microreach.config import Settings, get_settings
 from microreach.db import migrate
@@ -207,6 +208,9 @@ def demo(
             commit_each=True,
         )
     typer.echo(f"scores: {scored.scored:,} accounts scored", err=True)
+    with database.sessions() as session:
+        email, password = accounts.ensure_demo_login(session, settings)
+        session.commit()
     typer.echo(
         f"demo data ready: {result.created:,} creators added, "
         f"{result.already_present:,} already there ({settings.resolved_database_url})",
@@ -218,7 +222,8 @@ def demo(
         f"  creators:     {url}/\n"
         f"  API and docs: {url}/api/docs\n"
         f"  health:       {url}/healthz\n"
-        "No sign-in is needed yet: accounts and brands arrive with the campaigns work.\n"
+        f"  sign in:      {url}/sign-in\n"
+        f"                {email} / {password} (outside production only)\n"
         "Press Ctrl+C to stop.\n"
     )
     if serve_app:
