@@ -122,7 +122,7 @@ def mixed_account() -> AccountObservation:
 
 def test_account_summary_hand_vector_with_every_exclusion() -> None:
     summary = account_engagement(mixed_account(), PRIOR)
-    assert summary.version == ENGAGEMENT_VERSION == "1"
+    assert summary.version == ENGAGEMENT_VERSION == "2"
     assert summary.rate is not None
     assert summary.posts_used == 4
     assert summary.rate.mean == pytest.approx(0.035)

@@ -7,11 +7,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from microreach.science.observations import AccountObservation, PostObservation
 from microreach.science.peers import PeerPrior, default_prior
 
-ENGAGEMENT_VERSION = "1"
+ENGAGEMENT_VERSION = "2"
 RECENT_POSTS = 12
 MIN_POST_AGE = timedelta(hours=24)
 VIDEO_TYPES = frozenset({"reel", "video", "short"})
@@ -162,8 +163,17 @@ def _window_exclusion(
     return None
 
 
-def _posted_at(post: PostObservation) -> datetime:
-    return post.posted_at
+def _newest_first(post: PostObservation) -> tuple[Any, ...]:
+    """Sort key, newest first when reversed. Posts published at the same time are ordered by
+    their content and counts, so the posts chosen never depend on the order they arrive in."""
+    return (
+        post.posted_at,
+        post.post_type,
+        post.caption,
+        *(-1 if n is None else n for n in (post.likes, post.comments, post.views, post.shares)),
+        *(-1 if n is None else n for n in (post.saves, post.reach)),
+        post.deleted,
+    )
 
 
 def select_posts(
@@ -187,7 +197,7 @@ def select_posts(
         since = as_of - window
     chosen: list[PostObservation] = []
     excluded: dict[str, int] = {}
-    for post in sorted(posts, key=_posted_at, reverse=True):
+    for post in sorted(posts, key=_newest_first, reverse=True):
         if since is not None:
             if post.posted_at < since:
                 break
