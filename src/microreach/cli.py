@@ -14,10 +14,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from microreach.accounts import service as accounts
 from microreach.accounts.cli import users_app
 from microreach.config import Settings, get_settings
+from microreach.connectors.cli import refresh_command
 from microreach.db import migrate
 from microreach.db.session import Database
+from microreach.discovery.cli import discovery_app
 from microreach.evaluation.cli import eval_app, followers_app
+from microreach.imports.cli import import_app
 from microreach.kit.errors import ConfigError, MicroreachError
+from microreach.observability.logs import setup_logging
 from microreach.science.tiers import get_scheme
 from microreach.scores import service as scores
 from microreach.synthetic import service as synthetic
@@ -36,6 +40,9 @@ app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(eval_app, name="eval")
 app.add_typer(followers_app, name="followers")
+app.command("refresh")(refresh_command)
+app.add_typer(import_app, name="import")
+app.add_typer(discovery_app, name="discovery")
 console = Console(stderr=True)
 
 
@@ -183,7 +190,15 @@ def _serve(settings: Settings, database: Database, host: str, port: int) -> None
 
     from microreach.web.app import create_app
 
-    uvicorn.run(create_app(settings, database), host=host, port=port, log_level=settings.log_level)
+    # Our handler formats uvicorn's lines too (JSON in production); our middleware logs access.
+    uvicorn.run(
+        create_app(settings, database),
+        host=host,
+        port=port,
+        log_level=settings.log_level,
+        log_config=None,
+        access_log=False,
+    )
 
 
 @app.command()
@@ -232,6 +247,7 @@ def demo(
 
 def main() -> None:
     """Console entry point: domain and configuration errors become one line and an exit code."""
+    setup_logging()
     try:
         app()
     except ConfigError as exc:

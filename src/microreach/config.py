@@ -8,7 +8,7 @@ import secrets
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -60,6 +60,14 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Address the web server binds to.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port the web server binds to.")
     log_level: str = Field(default="info", description="debug, info, warning or error.")
+    log_format: Literal["json", "text"] | None = Field(
+        default=None,
+        description="json (one object per line) or text; default json in production, "
+        "text otherwise.",
+    )
+    metrics_enabled: bool = Field(
+        default=True, description="Serve Prometheus metrics at /metrics and record them."
+    )
     tier_scheme: str = Field(default="brief", description="Default follower tier scheme.")
     public_url: str | None = Field(
         default=None,
@@ -93,6 +101,100 @@ class Settings(BaseSettings):
     mail_from: str = Field(
         default="microreach <no-reply@localhost>",
         description="Sender of the mail microreach sends.",
+    )
+
+    link_cache_size: int = Field(
+        default=100_000, ge=1, description="Slugs each redirect process keeps in memory."
+    )
+    link_cache_check_ms: int = Field(
+        default=250,
+        ge=0,
+        description="How often (ms) a redirect process checks links_version for changed links; "
+        "0 checks on every request.",
+    )
+    click_batch_size: int = Field(
+        default=1024, ge=1, description="Most clicks the click writer commits in one transaction."
+    )
+    click_batch_wait_ms: float = Field(
+        default=0,
+        ge=0,
+        description="How long (ms) the click writer waits for more clicks before committing.",
+    )
+    click_retention_days: int = Field(
+        default=0,
+        ge=0,
+        description="Delete raw clicks older than this many days once rolled up; 0 keeps them.",
+    )
+    destination_allow_private: bool = Field(
+        default=False,
+        description="Let links point at private, loopback and link-local addresses "
+        "(development only).",
+    )
+    destination_check_dns: bool = Field(
+        default=True,
+        description="Resolve destination hosts when a link is saved and refuse private answers.",
+    )
+    destination_blocklist: str = Field(
+        default="",
+        description="Comma-separated domains (and their subdomains) no link may point to.",
+    )
+
+    # Platform connectors (microreach.connectors); a platform without credentials is skipped.
+    instagram_app_id: str | None = Field(
+        default=None, description="Meta app id, for Facebook Login (creators connecting)."
+    )
+    instagram_app_secret: str | None = Field(default=None, description="Meta app secret.")
+    instagram_user_id: str | None = Field(
+        default=None,
+        description="Instagram professional account id that asks Business Discovery.",
+    )
+    instagram_access_token: str | None = Field(
+        default=None, description="Long-lived token of MICROREACH_INSTAGRAM_USER_ID."
+    )
+    instagram_graph_version: str = Field(
+        default="v21.0", description="Graph API version in request paths."
+    )
+    youtube_api_key: str | None = Field(
+        default=None, description="YouTube Data API v3 key for public channel data."
+    )
+    youtube_client_id: str | None = Field(
+        default=None, description="Google OAuth client id, for creators connecting YouTube."
+    )
+    youtube_client_secret: str | None = Field(
+        default=None, description="Google OAuth client secret."
+    )
+    youtube_daily_quota: int = Field(
+        default=10_000, ge=0, description="YouTube quota units microreach may spend per day."
+    )
+    tiktok_client_key: str | None = Field(
+        default=None, description="TikTok app client key (Login Kit and Display API)."
+    )
+    tiktok_client_secret: str | None = Field(default=None, description="TikTok client secret.")
+    connector_timeout_seconds: float = Field(
+        default=20.0, gt=0, description="Timeout of one platform API request."
+    )
+    refresh_stale_hours: float = Field(
+        default=24.0, gt=0, description="Refresh an account when its last capture is older."
+    )
+    refresh_priority_stale_hours: float = Field(
+        default=6.0, gt=0, description="The same for priority accounts (campaign members)."
+    )
+    refresh_posts: int = Field(
+        default=24, ge=1, le=200, description="Recent posts read per account and refresh."
+    )
+
+    # Campaigns (microreach.campaigns): content drafts and creator invitations.
+    upload_max_bytes: int = Field(
+        default=50 * 1024 * 1024,
+        ge=1,
+        description="Largest media file (bytes) a creator may upload with a content draft.",
+    )
+    upload_media_types: str = Field(
+        default="image/jpeg,image/png,image/webp,image/gif,video/mp4,video/quicktime",
+        description="Comma-separated media types accepted for drafts (checked on the bytes).",
+    )
+    campaign_invitation_days: int = Field(
+        default=14, ge=1, le=90, description="Days a campaign invitation link stays valid."
     )
 
     @field_validator("log_level")
@@ -147,6 +249,12 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.env is Environment.PRODUCTION
+
+    @property
+    def resolved_log_format(self) -> str:
+        if self.log_format is not None:
+            return self.log_format
+        return "json" if self.is_production else "text"
 
     @property
     def resolved_public_url(self) -> str:

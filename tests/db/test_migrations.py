@@ -8,10 +8,13 @@ from sqlalchemy import Connection, Engine
 
 from microreach.db import migrate
 from microreach.db.models import metadata
+from microreach.discovery.models import include_name
 
 
 def test_models_and_migrations_do_not_drift(connection: Connection) -> None:
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "include_name": include_name}
+    )
     diff = compare_metadata(context, metadata)
     assert diff == [], f"models and migrations differ; add a migration: {diff}"
 

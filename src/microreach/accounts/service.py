@@ -328,6 +328,12 @@ def safe_next(target: str | None, default: str) -> str:
     return target if target and _SAFE_NEXT.match(target) else default
 
 
+def organisation_name(session: Session, organisation_id: uuid.UUID) -> str:
+    """The name of an organisation, for other domains' pages and mail (campaign invitations)."""
+    organisation = repository.get_organisation(session, organisation_id)
+    return organisation.name if organisation is not None else ""
+
+
 def describe(session: Session, identity: Identity) -> MeOut:
     """The caller as /api/v1/me shows it."""
     organisation = identity.organisation

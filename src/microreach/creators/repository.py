@@ -184,3 +184,33 @@ def follower_series(
         .order_by(AccountSnapshot.account_id, AccountSnapshot.captured_at)
     )
     return list(session.execute(stmt).all())
+
+
+# Reads for other domains (through service.py): accounts by id, a post by its platform id or URL
+
+
+def accounts_by_ids(session: Session, ids: Sequence[uuid.UUID]) -> list[PlatformAccount]:
+    if not ids:
+        return []
+    return list(session.scalars(sa.select(PlatformAccount).where(PlatformAccount.id.in_(ids))))
+
+
+def find_post(
+    session: Session, platform: Platform, platform_post_id: str | None, url: str | None
+) -> Post | None:
+    """The stored post on ``platform`` with that platform id, else with that URL."""
+    keys = []
+    if platform_post_id:
+        keys.append(Post.platform_post_id == platform_post_id)
+    if url:
+        keys.append(Post.url == url)
+    if not keys:
+        return None
+    query = (
+        sa.select(Post)
+        .join(PlatformAccount, PlatformAccount.id == Post.account_id)
+        .where(PlatformAccount.platform == platform, sa.or_(*keys))
+        .order_by(Post.posted_at.desc())
+        .limit(1)
+    )
+    return session.scalars(query).first()

@@ -7,6 +7,9 @@ import binascii
 import json
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -217,4 +220,61 @@ def _creator_detail(
         source=creator.source,
         created_at=creator.created_at,
         accounts=accounts,
+    )
+
+
+# Small reads for other domains (campaigns): plain values, never rows.
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRef:
+    id: uuid.UUID
+    creator_id: uuid.UUID
+    platform: Platform
+    handle: str
+    display_name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PostRef:
+    id: uuid.UUID
+    account_id: uuid.UUID
+    platform_post_id: str
+    url: str | None
+    post_type: str
+    caption: str
+    hashtags: tuple[str, ...]
+    mentions: tuple[str, ...]
+    is_paid_partnership: bool
+    posted_at: datetime
+
+
+def accounts_by_ids(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, AccountRef]:
+    """The platform accounts with these ids (unknown ids are left out)."""
+    return {
+        account.id: AccountRef(
+            account.id, account.creator_id, account.platform, account.handle, account.display_name
+        )
+        for account in repository.accounts_by_ids(session, list(ids))
+    }
+
+
+def find_post(
+    session: Session, platform: Platform, platform_post_id: str | None, url: str | None
+) -> PostRef | None:
+    """A stored post on ``platform``, looked up by its platform post id, else its URL."""
+    post = repository.find_post(session, platform, platform_post_id, url)
+    if post is None:
+        return None
+    return PostRef(
+        id=post.id,
+        account_id=post.account_id,
+        platform_post_id=post.platform_post_id,
+        url=post.url,
+        post_type=post.post_type.value,
+        caption=post.caption or "",
+        hashtags=tuple(post.hashtags or ()),
+        mentions=tuple(post.mentions or ()),
+        is_paid_partnership=post.is_paid_partnership,
+        posted_at=post.posted_at,
     )

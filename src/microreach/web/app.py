@@ -19,11 +19,23 @@ from microreach.accounts import api as accounts_api
 from microreach.accounts import organisation_views as accounts_organisation_views
 from microreach.accounts import portal_views as accounts_portal_views
 from microreach.accounts import views as accounts_views
+from microreach.brands import api as brands_api
+from microreach.brands import views as brands_views
+from microreach.campaigns import api as campaigns_api
+from microreach.campaigns import portal_views as campaigns_portal_views
+from microreach.campaigns import views as campaigns_views
 from microreach.config import Settings
 from microreach.creators import api as creators_api
 from microreach.creators import views as creators_views
 from microreach.db.session import Database
+from microreach.discovery import api as discovery_api
+from microreach.discovery import views as discovery_views
+from microreach.imports import views as imports_views
 from microreach.kit.errors import ConfigError
+from microreach.links import api as links_api
+from microreach.links import views as links_views
+from microreach.links.redirect import Redirector, slug_route
+from microreach.observability import web as observability
 from microreach.science.tiers import get_scheme
 from microreach.scores import api as scores_api
 from microreach.web import auth
@@ -54,8 +66,12 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     database = database or Database.from_settings(settings)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        redirector = Redirector(settings, database)
+        await redirector.start()
+        app.state.redirector = redirector
         yield
+        await redirector.stop()
         if owns_database:
             database.engine.dispose()
 
@@ -85,8 +101,22 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.include_router(accounts_views.router)
     app.include_router(accounts_organisation_views.router)
     app.include_router(accounts_portal_views.router)
+    app.include_router(links_api.router)
+    app.include_router(links_views.router)
+    app.include_router(imports_views.router)
+    app.include_router(discovery_api.router)
+    app.include_router(discovery_views.router)
+    app.include_router(campaigns_api.router)
+    app.include_router(campaigns_portal_views.router)
+    app.include_router(campaigns_views.router)
+    app.include_router(brands_api.router)
+    app.include_router(brands_views.router)
+    observability.add_routes(app, settings, database)
+    # Last: /{slug} is whatever no app route matched (reserved slugs are refused at creation).
+    app.router.routes.append(slug_route())
     app.add_middleware(auth.AuthCookies, settings=settings)
     app.add_middleware(SecurityHeaders)
+    observability.add_middleware(app, settings)  # outermost: request ids and timing
     app.openapi = lambda: _openapi_with_problem_media_type(app)  # type: ignore[method-assign]
     return app
 

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 
 from microreach.db.base import StrEnumType, UTCDateTime
 from microreach.db.models import metadata
+from microreach.discovery.models import include_name
 
 config = context.config
 
@@ -32,6 +33,7 @@ def run_migrations_online() -> None:
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
             render_item=render_item,
+            include_name=include_name,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -1,0 +1,287 @@
+"""Benchmark the redirect path against a bare ASGI app that answers 302, in the same run.
+
+Starts microreach's redirect app (`create_redirect_app`, uvicorn, one process) on a fresh SQLite
+database holding 1,000 links, and a bare ASGI app that returns 302 to every request on the same
+server software and options; drives each with wrk (1 thread, 32 connections, 10 s, a browser
+user agent) over one link and over 1,000 links (a random slug per request), and prints requests
+per second, p50 and p99 latency, 302 responses, clicks recorded in the database, the ratio to
+the bare app and the peak resident memory of the server. The 1,000-link run sends each slug
+from its own client address (X-Forwarded-For, which uvicorn trusts from 127.0.0.1), so
+countries, visitor hashes and uniques are worked out for 1,000 visitors. The microreach server
+serves both runs, so its memory after the second run shows whether it grows.
+
+Targets (issue 4, embedded profile): at least 40% of the bare app, p99 under 10 ms, clicks
+recorded == 302 responses (plus at most the requests in flight when wrk stopped), under 300 MB.
+
+    python bench/redirect.py [--duration 10] [--connections 32] [--links 1000]
+
+Needs wrk: `apt-get install wrk` (Debian/Ubuntu) or `brew install wrk` (macOS).
+PostgreSQL instead of SQLite: MICROREACH_BENCH_DATABASE_URL=postgresql+psycopg://... (an
+empty database).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psutil
+import sqlalchemy as sa
+
+from microreach.accounts.models import Organisation
+from microreach.db import migrate
+from microreach.db import models as _all_models  # noqa: F401  (every table in the metadata)
+from microreach.db.engine import make_engine
+from microreach.links.models import Link
+
+BROWSER_UA = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
+)
+BARE_APP = """
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    await send({"type": "http.response.start", "status": 302, "headers": [
+        (b"location", b"https://shop.example.com/?mr_cid=0"), (b"cache-control", b"no-store"),
+        (b"content-length", b"0")]})
+    await send({"type": "http.response.body", "body": b""})
+"""
+UVICORN_OPTIONS = ["--workers", "1", "--log-level", "warning", "--no-access-log"]
+# Requests are built once (wrk.format per request would make wrk the bottleneck); each carries
+# its own client address in X-Forwarded-For (uvicorn trusts it from 127.0.0.1), so countries,
+# visitor hashes and uniques are computed for 1,000 different visitors, not one.
+RANDOM_SLUGS_LUA = """
+slugs = {%s}
+requests = {}
+init = function(args)
+  for i, slug in ipairs(slugs) do
+    local ip = string.format("%%d.%%d.%%d.%%d", 20 + i %% 180, i * 7 %% 256, i * 13 %% 256,
+                             1 + i %% 250)
+    requests[i] = wrk.format("GET", "/" .. slug, {["X-Forwarded-For"] = ip})
+  end
+end
+request = function()
+  return requests[math.random(#requests)]
+end
+"""
+
+
+@dataclass
+class Result:
+    name: str
+    requests: int
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    non_3xx: int
+    peak_mb: float
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def seed_links(url: str, count: int) -> list[str]:
+    """A fresh schema with one organisation and `count` links; returns their slugs."""
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    now = datetime.now(UTC)
+    organisation_id = uuid.uuid4()
+    slugs = [f"b{n:06d}" for n in range(count)]
+    with engine.begin() as connection:
+        connection.execute(
+            sa.insert(Organisation).values(
+                id=organisation_id, name="Bench", slug="bench", created_at=now
+            )
+        )
+        connection.execute(
+            sa.insert(Link),
+            [
+                {
+                    "id": uuid.uuid4(),
+                    "organisation_id": organisation_id,
+                    "slug": slug,
+                    "destination": f"https://shop.example.com/p/{n}",
+                    "utm_source": "instagram",
+                    "utm_medium": "influencer",
+                    "utm_content": f"creator{n}",
+                    "enabled": True,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for n, slug in enumerate(slugs)
+            ],
+        )
+    engine.dispose()
+    return slugs
+
+
+def count_clicks(url: str) -> int:
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        total = connection.exec_driver_sql("SELECT count(*) FROM clicks").scalar_one()
+    engine.dispose()
+    return int(total)
+
+
+class Server:
+    """A uvicorn process and a thread sampling its resident memory."""
+
+    def __init__(self, target: list[str], env: dict[str, str], cwd: Path) -> None:
+        self.port = free_port()
+        command = [sys.executable, "-m", "uvicorn", *target, "--port", str(self.port)]
+        self.process = subprocess.Popen([*command, *UVICORN_OPTIONS], env=env, cwd=cwd)
+        self.peak_mb = 0.0
+        self._stop = threading.Event()
+        self._wait_ready()
+        self._sampler = threading.Thread(target=self._sample, daemon=True)
+        self._sampler.start()
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"server exited with {self.process.returncode}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                time.sleep(0.1)
+        raise SystemExit("server did not start within 30 s")
+
+    def _sample(self) -> None:
+        root = psutil.Process(self.process.pid)
+        while not self._stop.is_set():
+            try:
+                tree = [root, *root.children(recursive=True)]
+                rss = sum(p.memory_info().rss for p in tree if p.is_running()) / 2**20
+                self.peak_mb = max(self.peak_mb, rss)
+            except psutil.Error:
+                pass
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def run_wrk(port: int, path: str, lua: Path | None, seconds: int, connections: int) -> Result:
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    command += ["-H", f"User-Agent: {BROWSER_UA}"]
+    if lua is not None:
+        command += ["-s", str(lua)]
+    output = subprocess.run(
+        [*command, f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True
+    ).stdout
+    return parse_wrk(output)
+
+
+def parse_wrk(output: str) -> Result:
+    def latency(label: str) -> float:
+        match = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", output, re.MULTILINE)
+        if not match:
+            return float("nan")
+        scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[match.group(2)]
+        return float(match.group(1)) * scale
+
+    requests = re.search(r"(\d+) requests in", output)
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return Result(
+        name="",
+        requests=int(requests.group(1)) if requests else 0,
+        rps=float(rps.group(1)) if rps else 0.0,
+        p50_ms=latency("50"),
+        p99_ms=latency("99"),
+        non_3xx=int(errors.group(1)) if errors else 0,
+        peak_mb=0.0,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--links", type=int, default=1000)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk not found: apt-get install wrk (Debian/Ubuntu), brew install wrk")
+
+    with tempfile.TemporaryDirectory(prefix="mr-bench-redirect-") as tmp:
+        root = Path(tmp)
+        url = os.environ.get("MICROREACH_BENCH_DATABASE_URL") or f"sqlite:///{root / 'bench.db'}"
+        slugs = seed_links(url, args.links)
+        lua = root / "random_slugs.lua"
+        lua.write_text(RANDOM_SLUGS_LUA % ", ".join(f'"{slug}"' for slug in slugs))
+        (root / "bare_app.py").write_text(BARE_APP)
+        # Tuning settings (MICROREACH_CLICK_BATCH_SIZE, ...) pass through; storage does not.
+        dropped = ("MICROREACH_DATABASE_URL", "MICROREACH_DATA_DIR", "MICROREACH_BENCH_")
+        dropped += ("MICROREACH_TEST_",)
+        env = {key: value for key, value in os.environ.items() if not key.startswith(dropped)}
+        env |= {"MICROREACH_DATA_DIR": str(root / "data"), "MICROREACH_DATABASE_URL": url}
+        runs = (("1 link", f"/{slugs[0]}", None), (f"{args.links} links", "/", lua))
+
+        # Both servers run side by side and each microreach run is followed at once by the
+        # bare run of the same load, so a busy machine skews both halves of a ratio alike.
+        results: list[tuple[Result, Result, int]] = []
+        server = Server(
+            ["--factory", "microreach.links.redirect:create_redirect_app"], env, Path.cwd()
+        )
+        bare = Server(["bare_app:app"], env, root)
+        clicks_before = 0
+        try:
+            for name, path, script in runs:
+                mine = run_wrk(server.port, path, script, args.duration, args.connections)
+                mine.name, mine.peak_mb = name, server.peak_mb
+                time.sleep(0.5)  # let the last in-flight batch commit
+                clicks = count_clicks(url) - clicks_before
+                clicks_before += clicks
+                baseline = run_wrk(bare.port, path, script, args.duration, args.connections)
+                baseline.name, baseline.peak_mb = name, bare.peak_mb
+                results.append((mine, baseline, clicks))
+        finally:
+            server.stop()
+            bare.stop()
+    report(results, url)
+
+
+def report(results: list[tuple[Result, Result, int]], url: str) -> None:
+    database = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"redirect benchmark: wrk 1 thread, uvicorn 1 process, {database}")
+    print(f"machine: {os.cpu_count()} CPUs, load average {load} (1, 5, 15 min) at the end")
+    header = f"{'run':<12}{'app':<12}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'302s':>9}"
+    print(header + f"{'clicks':>9}{'peak MB':>9}{'ratio':>8}")
+    for mine, bare, clicks in results:
+        ratio = mine.rps / bare.rps if bare.rps else float("nan")
+        for label, result, recorded, shown_ratio in (
+            ("microreach", mine, str(clicks), f"{ratio:.0%}"),
+            ("bare ASGI", bare, "-", ""),
+        ):
+            redirects = result.requests - result.non_3xx
+            print(
+                f"{result.name:<12}{label:<12}{result.rps:>10,.0f}{result.p50_ms:>9.2f}"
+                f"{result.p99_ms:>9.2f}{redirects:>9}{recorded:>9}{result.peak_mb:>9.0f}"
+                f"{shown_ratio:>8}"
+            )
+    print("targets: ratio >= 40%, p99 < 10 ms, clicks == 302s (+ in flight), peak < 300 MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Campaigns: briefs, creators invited on terms, deliverables, drafts, earnings, audit log."""

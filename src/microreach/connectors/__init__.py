@@ -1,0 +1,1 @@
+"""Official platform APIs in: one connector module per platform, capture, scheduled refresh."""

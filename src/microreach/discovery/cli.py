@@ -1,0 +1,36 @@
+"""`microreach discovery index`: rebuild the search index, registered by microreach.cli."""
+
+from __future__ import annotations
+
+import time
+
+import typer
+
+from microreach.config import get_settings
+from microreach.db import migrate
+from microreach.db.session import Database
+from microreach.discovery import service
+from microreach.kit.errors import ConfigError
+
+discovery_app = typer.Typer(help="Discovery: the search index.", no_args_is_help=True)
+
+
+@discovery_app.command("index")
+def index() -> None:
+    """Rebuild the discovery index from the stored scores (run after `microreach score`)."""
+    settings = get_settings()
+    database = Database.from_settings(settings)
+    if not migrate.is_current(database.engine):
+        raise ConfigError(
+            "MICROREACH_DATABASE_URL",
+            "the database schema is not up to date; run `microreach db upgrade`",
+        )
+    started = time.perf_counter()
+    with database.engine.connect() as connection:
+        result = service.refresh_index(connection, settings)
+        connection.commit()
+    typer.echo(
+        f"{result.profiles:,} accounts indexed ({result.niches:,} niche entries, "
+        f"{result.audience_shares:,} audience shares) in {time.perf_counter() - started:.1f} s",
+        err=True,
+    )

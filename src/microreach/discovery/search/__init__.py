@@ -1,0 +1,1 @@
+"""Keyword search: one tokenizer for both databases and the engine-specific match clauses."""

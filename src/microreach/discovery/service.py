@@ -1,0 +1,368 @@
+"""Discovery: filtered and keyword search with facets, brand fit, and the index refresh.
+
+Lookalikes live in ``lookalikes.py`` and the budget planner in ``planner.py``; all three read
+the index that ``refresh_index`` builds from the creators and scores tables."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Connection
+from sqlalchemy.orm import Session
+
+from microreach.config import Settings
+from microreach.discovery import cursors, indexer, repository
+from microreach.discovery.fit import Brand, CreatorFacts, fit
+from microreach.discovery.indexer import IndexResult
+from microreach.discovery.models import DiscoveryProfile as P
+from microreach.discovery.schemas import (
+    BrandProfile,
+    FacetCount,
+    FitFactor,
+    FitOut,
+    FitRequest,
+    FitResult,
+    NicheShare,
+    ResultItem,
+    SearchPage,
+    SearchParams,
+    SearchSort,
+)
+from microreach.discovery.search import fts
+from microreach.discovery.search.tokens import parse_query
+from microreach.kit.clock import utcnow
+from microreach.kit.errors import InvalidError, NotFoundError
+from microreach.science.niches import NICHES
+from microreach.science.tiers import get_scheme
+
+# With sort=fit, the best this many matches (by engagement percentile, then authenticity)
+# are scored in the process and ranked by fit.
+FIT_CANDIDATES = 2000
+FACETS = ("platform", "tier", "primary_niche", "country")
+NICHE_SHOWN = 0.5
+
+
+def refresh_index(
+    connection: Connection, settings: Settings | None = None, *, tier_scheme: str | None = None
+) -> IndexResult:
+    """Rebuild the discovery index from the stored scores (the caller commits)."""
+    scheme = tier_scheme or (settings.tier_scheme if settings else "brief")
+    return indexer.rebuild(connection, tier_scheme=scheme, now=utcnow())
+
+
+# --- search ---------------------------------------------------------------------------------
+
+
+def resolve_sort(params: SearchParams, has_terms: bool, brand: BrandProfile | None) -> SearchSort:
+    if params.sort is None:
+        if has_terms:
+            return SearchSort.RELEVANCE
+        return SearchSort.FIT if brand is not None else SearchSort.ENGAGEMENT
+    if params.sort is SearchSort.RELEVANCE and not has_terms:
+        raise InvalidError("sort=relevance needs keywords in q", field="sort")
+    if params.sort is SearchSort.FIT and brand is None:
+        raise InvalidError("sort=fit needs a brand profile (brand_* parameters)", field="sort")
+    return params.sort
+
+
+def filter_clauses(
+    params: SearchParams, tier_scheme: str, now: datetime
+) -> list[sa.ColumnElement[bool]]:
+    """The SQL conditions of every filter set in ``params`` (keywords excluded)."""
+    _check_tiers(params.tier, tier_scheme)
+    c: list[sa.ColumnElement[bool]] = []
+    platforms = [p.value for p in params.platform]
+    if platforms:
+        c.append(P.platform.in_(platforms))
+    if params.tier:
+        c.append(P.tier.in_(params.tier))
+    if params.min_followers is not None:
+        c.append(P.followers >= params.min_followers)
+    if params.max_followers is not None:
+        c.append(P.followers <= params.max_followers)
+    if params.niche:
+        c.append(repository.niche_clause(params.niche, platforms, params.tier, params.country))
+    c.extend(_range(P.er_typical, params.min_er, params.max_er))
+    if params.min_er_percentile is not None:
+        c.append(P.sort_engagement >= params.min_er_percentile)
+    if params.min_authenticity is not None:
+        c.append(P.sort_authenticity >= params.min_authenticity)
+    if params.min_relationship is not None:
+        c.append(P.relationship >= params.min_relationship)
+    if params.country:
+        c.append(P.country.in_(params.country))
+    if params.language:
+        c.append(P.language.in_(params.language))
+    c.extend(_audience(params))
+    c.extend(_range(P.follower_growth_30d, params.min_growth, params.max_growth))
+    if params.max_sponsored_share is not None:
+        c.append(sa.func.coalesce(P.sponsored_share, 0.0) <= params.max_sponsored_share)
+    if params.active_within_days is not None:
+        c.append(P.last_post_at >= now - timedelta(days=params.active_within_days))
+    if params.has_email is not None:
+        c.append(P.has_email.is_(params.has_email))
+    return c
+
+
+def _range(column: Any, low: float | None, high: float | None) -> list[sa.ColumnElement[bool]]:
+    out = []
+    if low is not None:
+        out.append(column >= low)
+    if high is not None:
+        out.append(column <= high)
+    return out
+
+
+def _audience(params: SearchParams) -> list[sa.ColumnElement[bool]]:
+    share = params.min_audience_share
+    wanted = (
+        ("country", params.audience_country),
+        ("age", params.audience_age),
+        ("gender", params.audience_gender),
+    )
+    return [repository.audience_clause(dim, key, share) for dim, key in wanted if key]
+
+
+def _check_tiers(tiers: Sequence[str], scheme_key: str) -> None:
+    known = [tier.name for tier in get_scheme(scheme_key).tiers]
+    for tier in tiers:
+        if tier not in known:
+            raise InvalidError(
+                f"unknown tier {tier!r}; known tiers: {', '.join(known)}", field="tier"
+            )
+
+
+def search(
+    session: Session, settings: Settings, params: SearchParams, now: datetime | None = None
+) -> SearchPage:
+    """One page of accounts matching ``params``, with the next cursor and optional facets."""
+    brand = params.brand()
+    terms = parse_query(params.q) if params.q else ()
+    if params.q and not terms:
+        raise InvalidError("has no word to search for", field="q")
+    sort = resolve_sort(params, bool(terms), brand)
+    clauses = filter_clauses(params, settings.tier_scheme, now or utcnow())
+    connection = session.connection()
+    matches = (
+        fts.matches(connection.dialect.name, terms, sort is SearchSort.RELEVANCE) if terms else None
+    )
+    after = cursors.decode(params.cursor, sort.value) if params.cursor else None
+    if sort is SearchSort.FIT:
+        assert brand is not None
+        page = _fit_page(connection, clauses, matches, brand, params.limit, after)
+    else:
+        page = _sql_page(connection, clauses, matches, sort, brand, params.limit, after)
+    if params.facets:
+        page.facets = facets(connection, clauses, matches)
+    return page
+
+
+def _sql_page(
+    connection: Connection,
+    clauses: list[sa.ColumnElement[bool]],
+    matches: fts.KeywordMatch | None,
+    sort: SearchSort,
+    brand: BrandProfile | None,
+    limit: int,
+    after: tuple[float, int] | None,
+) -> SearchPage:
+    rows = repository.search(connection, clauses, matches, sort.value, after, limit + 1)
+    page = rows[:limit]
+    docs = _docs(connection, page) if brand is not None and _needs_doc(brand) else {}
+    items = [
+        item_out(row, _fit_of(brand, row, docs.get(row.doc_id, "")) if brand else None)
+        for row in page
+    ]
+    if sort is SearchSort.RELEVANCE:
+        for item, row in zip(items, page, strict=True):
+            item.relevance = round(float(row.sort_key), 6)
+    next_cursor = None
+    if len(rows) > limit:
+        last = page[-1]
+        next_cursor = cursors.encode(sort.value, float(last.sort_key), last.doc_id)
+    return SearchPage(items=items, next_cursor=next_cursor, sort=sort)
+
+
+def _fit_page(
+    connection: Connection,
+    clauses: list[sa.ColumnElement[bool]],
+    matches: fts.KeywordMatch | None,
+    brand: BrandProfile,
+    limit: int,
+    after: tuple[float, int] | None,
+) -> SearchPage:
+    needs_doc = _needs_doc(brand)
+    rows = repository.candidates(
+        connection, clauses, matches, FIT_CANDIDATES, needs_doc, repository.FIT_COLUMNS
+    )
+    plain = to_brand(brand)
+    scored = sorted(
+        (
+            (fit(plain, facts_of(row, row.search_doc if needs_doc else "")), row.doc_id)
+            for row in rows
+        ),
+        key=lambda pair: (-pair[0].score, -pair[1]),
+    )
+    if after is not None:
+        key, doc_id = after
+        scored = [(f, d) for f, d in scored if f.score < key or (f.score == key and d < doc_id)]
+    page = scored[:limit]
+    full = repository.rows_by_doc(connection, [doc_id for _, doc_id in page])
+    items = [item_out(full[doc_id], fit_out(result)) for result, doc_id in page]
+    next_cursor = None
+    if len(scored) > limit:
+        result, doc_id = page[-1]
+        next_cursor = cursors.encode(SearchSort.FIT.value, result.score, doc_id)
+    return SearchPage(
+        items=items, next_cursor=next_cursor, sort=SearchSort.FIT, fit_ranked_among=len(rows)
+    )
+
+
+def facets(
+    connection: Connection,
+    clauses: list[sa.ColumnElement[bool]],
+    matches: fts.KeywordMatch | None,
+) -> dict[str, list[FacetCount]]:
+    """Counts of the current results per platform, tier, primary niche and country."""
+    return {
+        name: [
+            FacetCount(value=value, count=n)
+            for value, n in repository.facet(connection, name, clauses, matches)
+        ]
+        for name in FACETS
+    }
+
+
+# --- fit --------------------------------------------------------------------------------------
+
+
+def to_brand(profile: BrandProfile) -> Brand:
+    return Brand(
+        niches=tuple(profile.niches),
+        countries=tuple(profile.countries),
+        languages=tuple(profile.languages),
+        age_bands=tuple(profile.age_bands),
+        gender=profile.gender,
+        competitors=tuple(profile.competitors),
+        safety_keywords=tuple(profile.safety_keywords),
+    )
+
+
+def facts_of(row: Any, search_doc: str) -> CreatorFacts:
+    vector = row.niche_vector or []
+    return CreatorFacts(
+        niches=dict(zip(NICHES, vector, strict=False)),
+        country=row.country,
+        language=row.language,
+        audience=row.audience or {},
+        er_percentile=row.er_percentile,
+        authenticity=row.authenticity,
+        search_doc=search_doc,
+        mentions=tuple(row.mentions or ()),
+    )
+
+
+def fit_out(result: Any) -> FitOut:
+    return FitOut(
+        score=result.score,
+        factors=[
+            FitFactor(
+                key=f.key,
+                label=f.label,
+                points=f.points,
+                max_points=f.max_points,
+                explanation=f.explanation,
+            )
+            for f in result.factors
+        ],
+    )
+
+
+def _fit_of(brand: BrandProfile, row: Any, search_doc: str) -> FitOut:
+    return fit_out(fit(to_brand(brand), facts_of(row, search_doc)))
+
+
+def _needs_doc(brand: BrandProfile) -> bool:
+    return bool(brand.safety_keywords or brand.competitors)
+
+
+def _docs(connection: Connection, rows: Sequence[Any]) -> dict[int, str]:
+    found = repository.profiles_by_account(connection, [r.account_id for r in rows], True)
+    return {row.doc_id: row.search_doc for row in found}
+
+
+def fit_accounts(session: Session, request: FitRequest) -> list[FitResult]:
+    """The brand's fit with each of the accounts, in the order asked; NotFoundError names the
+    first account the index does not hold."""
+    connection = session.connection()
+    rows = {
+        r.account_id: r
+        for r in repository.profiles_by_account(connection, request.account_ids, True)
+    }
+    brand = to_brand(request.brand)
+    out = []
+    for account_id in request.account_ids:
+        row = rows.get(account_id)
+        if row is None:
+            raise NotFoundError(
+                f"No indexed account with id {account_id}; run `microreach score` and refresh "
+                "the discovery index.",
+                field="account_ids",
+            )
+        out.append(
+            FitResult(
+                account_id=account_id,
+                handle=row.handle,
+                fit=fit_out(fit(brand, facts_of(row, row.search_doc))),
+            )
+        )
+    return out
+
+
+# --- rows as the API shows them ---------------------------------------------------------------
+
+
+def niches_of(row: Any) -> list[NicheShare]:
+    vector = dict(zip(NICHES, row.niche_vector or [], strict=False))
+    shown = sorted(
+        ((n, c) for n, c in vector.items() if c >= NICHE_SHOWN and n != "other"),
+        key=lambda item: (-item[1], item[0]),
+    )
+    if not shown and row.primary_niche:
+        shown = [(row.primary_niche, vector.get(row.primary_niche, 0.0))]
+    return [NicheShare(niche=n, confidence=c) for n, c in shown]
+
+
+def item_out(row: Any, fit_result: FitOut | None = None) -> ResultItem:
+    return ResultItem(
+        account_id=_uuid(row.account_id),
+        creator_id=_uuid(row.creator_id),
+        creator_name=row.creator_name,
+        platform=row.platform,
+        handle=row.handle,
+        display_name=row.display_name,
+        followers=row.followers,
+        tier=row.tier,
+        niches=niches_of(row),
+        country=row.country,
+        language=row.language,
+        er_typical=row.er_typical,
+        er_low=row.er_low,
+        er_high=row.er_high,
+        er_percentile=row.er_percentile,
+        authenticity=row.authenticity,
+        relationship=row.relationship,
+        follower_growth_30d=row.follower_growth_30d,
+        sponsored_share=row.sponsored_share,
+        last_post_at=row.last_post_at,
+        has_email=row.has_email,
+        fit=fit_result,
+    )
+
+
+def _uuid(value: Any) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))

@@ -1,0 +1,1 @@
+"""File imports: creators, posts and metrics from CSV, JSON Lines and XLSX."""

@@ -1,0 +1,167 @@
+"""Tables of the links domain: short domains, links, raw clicks, visitors, orphans, rollups."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from microreach.db.base import Base, Timestamps, UUIDPrimaryKey
+from microreach.kit.clock import utcnow
+
+
+class ShortDomain(UUIDPrimaryKey, Base):
+    """A host name an organisation points at microreach; its links resolve by (host, slug)."""
+
+    __tablename__ = "short_domains"
+    __table_args__ = (sa.UniqueConstraint("host"),)
+
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    # Lower-case ASCII (IDNA) host without port.
+    host: Mapped[str] = mapped_column(sa.String(253))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Link(UUIDPrimaryKey, Timestamps, Base):
+    """A tracked short link: `/{slug}` on the app's host (domain NULL) or on a short domain."""
+
+    __tablename__ = "links"
+    __table_args__ = (
+        # Slugs are case-sensitive: PostgreSQL compares text by bytes for equality and SQLite's
+        # default collation is BINARY, so "aB3" and "ab3" are two links on both.
+        sa.UniqueConstraint("domain_id", "slug"),
+        # NULLs are distinct in unique constraints, so the app host needs its own index.
+        sa.Index(
+            "uq_links_slug_app_host",
+            "slug",
+            unique=True,
+            sqlite_where=sa.text("domain_id IS NULL"),
+            postgresql_where=sa.text("domain_id IS NULL"),
+        ),
+        sa.Index("ix_links_organisation_id_created_at_id", "organisation_id", "created_at", "id"),
+    )
+
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="CASCADE")
+    )
+    domain_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("short_domains.id", ondelete="CASCADE")
+    )
+    slug: Mapped[str] = mapped_column(sa.String(64))
+    # As checked by links.destinations; UTM parameters are kept apart and added on redirect.
+    destination: Mapped[str] = mapped_column(sa.String(2048))
+    utm_source: Mapped[str | None] = mapped_column(sa.String(100))
+    utm_medium: Mapped[str | None] = mapped_column(sa.String(100))
+    utm_campaign: Mapped[str | None] = mapped_column(sa.String(100))
+    utm_content: Mapped[str | None] = mapped_column(sa.String(100))
+    creator_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("creators.id", ondelete="SET NULL"), index=True
+    )
+    # No foreign key yet: the campaigns work adds the campaigns table and this constraint.
+    campaign_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    title: Mapped[str | None] = mapped_column(sa.String(200))
+    enabled: Mapped[bool] = mapped_column(default=True)
+    expires_at: Mapped[datetime | None]
+    fallback_url: Mapped[str | None] = mapped_column(sa.String(2048))
+
+
+class LinksVersion(Base):
+    """One row whose number goes up in every transaction that changes a link or short domain.
+
+    Redirect processes compare it with the number their cache was filled at (every
+    `MICROREACH_LINK_CACHE_CHECK_MS`) and drop the cache when it moved.
+    """
+
+    __tablename__ = "links_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
+class Click(Base):
+    """One redirect, append-only. The id is the `mr_cid` the destination got, so a replayed
+    click (same id) is stored once. No address or visitor id is kept here."""
+
+    __tablename__ = "clicks"
+    __table_args__ = (
+        sa.Index("ix_clicks_link_id_occurred_at", "link_id", "occurred_at"),
+        sa.Index("ix_clicks_recorded_at", "recorded_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    link_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("links.id", ondelete="CASCADE"))
+    occurred_at: Mapped[datetime]
+    # When the writer committed it; the rollup job reads clicks by this time.
+    recorded_at: Mapped[datetime]
+    referrer_domain: Mapped[str | None] = mapped_column(sa.String(253))
+    country: Mapped[str | None] = mapped_column(sa.String(2))
+    device: Mapped[str] = mapped_column(sa.String(16))
+    os: Mapped[str] = mapped_column(sa.String(64))
+    browser: Mapped[str] = mapped_column(sa.String(64))
+    is_bot: Mapped[bool]
+    bot_name: Mapped[str | None] = mapped_column(sa.String(64))
+    is_unique: Mapped[bool]
+    method: Mapped[str] = mapped_column(sa.String(8))
+
+
+class LinkVisitor(Base):
+    """A (link, UTC day, daily visitor hash) seen: decides `clicks.is_unique` on write.
+
+    The hash is keyed by a key that changes every day (links.visitors), so rows of past days
+    link nobody to anything; the rollup job deletes them after two days.
+    """
+
+    __tablename__ = "link_visitors"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    link_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("links.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(primary_key=True)
+    visitor_hash: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+
+
+class OrphanVisit(UUIDPrimaryKey, Base):
+    """A request for a slug that names no link (typos, deleted links, scanners)."""
+
+    __tablename__ = "orphan_visits"
+    __table_args__ = (sa.Index("ix_orphan_visits_occurred_at", "occurred_at"),)
+
+    host: Mapped[str] = mapped_column(sa.String(253))
+    slug: Mapped[str] = mapped_column(sa.String(200))
+    occurred_at: Mapped[datetime]
+    is_bot: Mapped[bool]
+
+
+class ClickRollup(Base):
+    """Clicks per link and UTC hour by country, device, referrer and bot/human.
+
+    Unknown country or referrer is stored as "" so every column can be in the primary key.
+    """
+
+    __tablename__ = "click_rollups"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    link_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("links.id", ondelete="CASCADE"), primary_key=True
+    )
+    hour: Mapped[datetime] = mapped_column(primary_key=True)
+    country: Mapped[str] = mapped_column(sa.String(2), primary_key=True)
+    device: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    referrer: Mapped[str] = mapped_column(sa.String(253), primary_key=True)
+    is_bot: Mapped[bool] = mapped_column(primary_key=True)
+    clicks: Mapped[int]
+    uniques: Mapped[int]
+
+
+class RollupState(Base):
+    """How far the rollup job has read `clicks.recorded_at` (one row per rollup name)."""
+
+    __tablename__ = "rollup_state"
+
+    name: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    recorded_until: Mapped[datetime]

@@ -1,0 +1,528 @@
+"""The redirect hot path: `GET|HEAD /{slug}` from an in-process cache, click committed, 302.
+
+No ORM and no FastAPI on this path: a cached lookup, a click handed to the group-commit
+writer (links.writer), and a raw ASGI response. The same `Redirector` serves the slug route
+of the full web app (`slug_route`, registered last so every app route wins) and the
+standalone app `create_redirect_app` (`uvicorn --factory microreach.links.redirect:
+create_redirect_app --workers N`), which answers only redirects and `/healthz`.
+
+Cache: slug (and short-domain host) -> the link's id, tagged destination, enabled flag,
+expiry and fallback; unknown slugs are cached as misses. Invalidation: every transaction
+that changes a link bumps the `links_version` row; each process reads that row at most every
+`MICROREACH_LINK_CACHE_CHECK_MS` (one indexed one-row read, off the event loop) and drops its
+whole cache when the number moved. This works the same for one process on SQLite and for
+many processes on many machines on PostgreSQL, with no broker; a Redis pub/sub notifier can
+call `LinkCache.clear` for sub-millisecond propagation, but correctness never depends on it.
+A lookup that started before a clear is not stored after it (generation counter), so a stale
+row cannot outlive the next check.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import sys
+import uuid
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
+from urllib.parse import urlsplit
+
+import redis
+import redis.asyncio as aioredis
+from sqlalchemy import event
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.exceptions import HTTPException
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from microreach.config import Settings, get_settings
+from microreach.db.session import Database
+from microreach.kit.clock import utcnow
+from microreach.links import agents, repository
+from microreach.links.destinations import with_click_id
+from microreach.links.geo import country_for
+from microreach.links.service import tagged_destination
+from microreach.links.slugs import RESERVED_PREFIXES, RESERVED_SLUGS
+from microreach.links.visitors import utc_day, visitor_hash
+from microreach.links.writer import ClickRecord, ClickWriter, OrphanRecord
+
+CLICK_ID_MARK = "MRCLICKIDMARK"
+CHANNEL = "microreach:links-changed"
+# The click writer's thread retakes the GIL after each SQLite call; with Python's default 5 ms
+# switch interval it waits behind the busy event loop and every commit (so every redirect)
+# takes longer. 0.5 ms gave the standalone redirect process about a quarter more redirects
+# per second in bench/redirect.py; the web app keeps the default.
+SWITCH_INTERVAL_S = 0.0005
+logger = logging.getLogger(__name__)
+NOT_FOUND_PAGE = (
+    b"<!doctype html><html lang=en><meta charset=utf-8><title>Link not found</title>"
+    b"<h1>Link not found</h1><p>This short link does not exist or was turned off.</p></html>"
+)
+GONE_PAGE = (
+    b"<!doctype html><html lang=en><meta charset=utf-8><title>Link expired</title>"
+    b"<h1>Link expired</h1><p>This short link has expired.</p></html>"
+)
+HTML_HEADERS = [
+    (b"content-type", b"text/html; charset=utf-8"),
+    (b"cache-control", b"no-store"),
+]
+
+
+@dataclass(frozen=True, slots=True)
+class CachedLink:
+    link_id: uuid.UUID
+    # The tagged destination split around where the click id goes.
+    location_head: str
+    location_tail: str
+    plain_location: bytes
+    enabled: bool
+    expires_at: datetime | None
+    fallback_url: bytes | None
+
+    def location(self, click_id: str) -> bytes:
+        return f"{self.location_head}{click_id}{self.location_tail}".encode()
+
+    @classmethod
+    def of(cls, target: repository.RedirectTarget) -> CachedLink:
+        url = tagged_destination(target.destination, target.utm)
+        head, _, tail = with_click_id(url, CLICK_ID_MARK).partition(CLICK_ID_MARK)
+        return cls(
+            link_id=target.link_id,
+            location_head=head,
+            location_tail=tail,
+            plain_location=url.encode(),
+            enabled=target.enabled,
+            expires_at=target.expires_at,
+            fallback_url=target.fallback_url.encode() if target.fallback_url else None,
+        )
+
+
+Key = tuple[str | None, str]
+
+
+class LinkCache:
+    """Slug -> CachedLink (or None for a known miss), dropped when `links_version` moves."""
+
+    def __init__(self, database: Database, *, size: int, check_interval_s: float) -> None:
+        self._database = database
+        self._size = size
+        self._interval = check_interval_s
+        self._entries: dict[Key, CachedLink | None] = {}
+        self._loading: dict[Key, asyncio.Future[CachedLink | None]] = {}
+        self._hosts: frozenset[str] = frozenset()
+        self._version: int | None = None
+        self._generation = 0
+        self._next_check = 0.0
+        self._checking: asyncio.Future[None] | None = None
+        self._executor = ThreadPoolExecutor(2, thread_name_prefix="link-cache")
+        self.loads = 0
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self._generation += 1
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False)
+
+    async def get(self, host: str, slug: str) -> CachedLink | None:
+        """The link `slug` names on `host` when it is a short domain, else on the app host."""
+        loop = asyncio.get_running_loop()
+        if loop.time() >= self._next_check:
+            await self._check(loop)
+        domain = host if host in self._hosts else None
+        key = (domain, slug)
+        try:
+            return self._entries[key]
+        except KeyError:
+            pass
+        pending = self._loading.get(key)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[CachedLink | None] = loop.create_future()
+        self._loading[key] = future
+        generation = self._generation
+        try:
+            target = await loop.run_in_executor(self._executor, self._load, domain, slug)
+            entry = CachedLink.of(target) if target is not None else None
+            if generation == self._generation:
+                self._store(key, entry)
+            future.set_result(entry)
+            return entry
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # waiters re-raise it; this one is retrieved here
+            raise
+        finally:
+            del self._loading[key]
+
+    async def _check(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Compare links_version with the cache's; one check at a time, others go on."""
+        if self._checking is not None:
+            if self._version is None:
+                await asyncio.shield(self._checking)
+            return
+        self._checking = loop.create_future()
+        try:
+            version = await loop.run_in_executor(self._executor, self._read_version)
+            if version != self._version:
+                hosts = await loop.run_in_executor(self._executor, self._read_hosts)
+                self.clear()
+                self._hosts = hosts
+                self._version = version
+            self._next_check = loop.time() + self._interval
+            self._checking.set_result(None)
+        except BaseException as exc:
+            self._checking.set_exception(exc)
+            self._checking.exception()
+            raise
+        finally:
+            self._checking = None
+
+    def _store(self, key: Key, entry: CachedLink | None) -> None:
+        if len(self._entries) >= self._size:
+            del self._entries[next(iter(self._entries))]
+        self._entries[key] = entry
+
+    def _read_version(self) -> int:
+        with self._database.sessions() as session:
+            return repository.links_version(session.connection())
+
+    def _read_hosts(self) -> frozenset[str]:
+        with self._database.sessions() as session:
+            return repository.all_domain_hosts(session.connection())
+
+    def _load(self, host: str | None, slug: str) -> repository.RedirectTarget | None:
+        self.loads += 1
+        with self._database.sessions() as session:
+            return repository.redirect_target(session.connection(), host, slug)
+
+
+class RedisInvalidation:
+    """Scale profile: drop every process's cache as soon as a link change commits.
+
+    After a commit whose session bumped `links_version`, this process publishes on
+    `CHANNEL`; every redirect process subscribes and clears its cache. Messages lost while a
+    subscriber reconnects only delay the drop until the next `links_version` check.
+    """
+
+    def __init__(self, url: str, cache: LinkCache, sessions: sessionmaker[Session]) -> None:
+        self._url = url
+        self._cache = cache
+        self._sessions = sessions
+        self._publisher = redis.Redis.from_url(url, socket_timeout=1)
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        event.listen(self._sessions, "after_commit", self._after_commit)
+        event.listen(self._sessions, "after_rollback", self._after_rollback)
+        subscribed = asyncio.get_running_loop().create_future()
+        self._task = asyncio.create_task(self._listen(subscribed), name="link-invalidation")
+        try:
+            await asyncio.wait_for(asyncio.shield(subscribed), timeout=5)
+        except TimeoutError:
+            logger.warning("Redis unreachable; link caches rely on polling until it answers")
+
+    async def stop(self) -> None:
+        event.remove(self._sessions, "after_commit", self._after_commit)
+        event.remove(self._sessions, "after_rollback", self._after_rollback)
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        self._publisher.close()
+
+    def _after_commit(self, session: Session) -> None:
+        if session.info.pop(repository.LINKS_CHANGED, False):
+            try:
+                self._publisher.publish(CHANNEL, b"links")
+            except redis.RedisError:
+                logger.warning("could not publish a link change; caches catch up by polling")
+
+    def _after_rollback(self, session: Session) -> None:
+        session.info.pop(repository.LINKS_CHANGED, None)
+
+    async def _listen(self, subscribed: asyncio.Future[None]) -> None:
+        while True:
+            client = aioredis.Redis.from_url(self._url)
+            try:
+                async with client.pubsub() as pubsub:
+                    await pubsub.subscribe(CHANNEL)
+                    self._cache.clear()  # whatever was missed while (re)connecting
+                    if not subscribed.done():
+                        subscribed.set_result(None)
+                    async for message in pubsub.listen():
+                        if message["type"] == "message":
+                            self._cache.clear()
+            except (redis.RedisError, OSError):
+                logger.warning("link invalidation channel lost; reconnecting in 1 s")
+                await asyncio.sleep(1)
+            finally:
+                await client.aclose()
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes = b""
+
+
+class Redirector:
+    """Answers one slug request: looks the link up, records the click, says where to go."""
+
+    def __init__(self, settings: Settings, database: Database) -> None:
+        self.settings = settings
+        self.cache = LinkCache(
+            database,
+            size=settings.link_cache_size,
+            check_interval_s=settings.link_cache_check_ms / 1000,
+        )
+        self.writer = ClickWriter(
+            database,
+            batch_size=settings.click_batch_size,
+            max_wait_s=settings.click_batch_wait_ms / 1000,
+        )
+        self._secret = settings.secret_key or ""
+        self.invalidation = (
+            RedisInvalidation(settings.redis_url, self.cache, database.sessions)
+            if settings.redis_url
+            else None
+        )
+
+    async def start(self) -> None:
+        agents.warm_up()
+        await self.writer.start()
+        if self.invalidation is not None:
+            await self.invalidation.start()
+
+    async def stop(self) -> None:
+        if self.invalidation is not None:
+            await self.invalidation.stop()
+        await self.writer.stop()
+        self.cache.close()
+
+    async def answer(self, scope: Scope) -> Answer:
+        method: str = scope["method"]
+        slug: str = scope["path"][1:]
+        headers = _headers(scope)
+        host = _host(headers.get(b"host", b""))
+        link = await self.cache.get(host, slug) if _plausible(slug) else None
+        if link is None or not link.enabled:
+            if link is None and method == "GET":
+                await self._record_orphan(host, slug, headers)
+            return Answer(404, HTML_HEADERS, NOT_FOUND_PAGE)
+        now = utcnow()
+        if link.expires_at is not None and link.expires_at <= now:
+            if link.fallback_url is not None:
+                return _redirect(link.fallback_url)
+            return Answer(410, HTML_HEADERS, GONE_PAGE)
+        if method != "GET":
+            return _redirect(link.plain_location)
+        click_id = _click_ids.next()
+        await self.writer.record(self._click(click_id, link, now, headers, scope))
+        return _redirect(link.location(click_id.hex))
+
+    def _click(
+        self,
+        click_id: uuid.UUID,
+        link: CachedLink,
+        now: datetime,
+        headers: dict[bytes, bytes],
+        scope: Scope,
+    ) -> ClickRecord:
+        user_agent = headers.get(b"user-agent", b"").decode("latin-1")
+        agent = agents.classify(user_agent, method="GET")
+        client = scope.get("client")
+        ip = client[0] if client else ""
+        day = utc_day(now)
+        return ClickRecord(
+            id=click_id,
+            link_id=link.link_id,
+            occurred_at=now,
+            referrer_domain=_referrer_domain(headers.get(b"referer", b"")),
+            country=_country(ip),
+            device=agent.device.value,
+            os=agent.os[:64],
+            browser=agent.browser[:64],
+            is_bot=agent.is_bot,
+            bot_name=agent.bot_name[:64] if agent.bot_name else None,
+            method="GET",
+            visitor_hash=_visitor(self._secret, day, ip, user_agent),
+            day=day,
+        )
+
+    async def _record_orphan(self, host: str, slug: str, headers: dict[bytes, bytes]) -> None:
+        agent = agents.classify(headers.get(b"user-agent", b"").decode("latin-1"))
+        await self.writer.record(
+            OrphanRecord(
+                id=uuid.uuid4(),
+                host=host[:253],
+                slug=slug[:200],
+                occurred_at=utcnow(),
+                is_bot=agent.is_bot,
+            )
+        )
+
+
+class ClickIds:
+    """Random (version 4) UUIDs cut from one `os.urandom` read per 256 ids, not one each."""
+
+    POOL_BYTES = 4096
+
+    def __init__(self) -> None:
+        self._pool = b""
+        self._at = 0
+        # A forked child must not hand out the ids its parent already holds.
+        os.register_at_fork(after_in_child=self.reset)
+
+    def reset(self) -> None:
+        self._pool, self._at = b"", 0
+
+    def next(self) -> uuid.UUID:
+        if self._at >= len(self._pool):
+            self._pool, self._at = os.urandom(self.POOL_BYTES), 0
+        chunk = self._pool[self._at : self._at + 16]
+        self._at += 16
+        return uuid.UUID(bytes=chunk, version=4)
+
+
+_click_ids = ClickIds()
+
+
+def _redirect(location: bytes) -> Answer:
+    return Answer(
+        302, [(b"location", location), (b"cache-control", b"no-store"), (b"content-length", b"0")]
+    )
+
+
+def _headers(scope: Scope) -> dict[bytes, bytes]:
+    return dict(scope["headers"])
+
+
+def _plausible(slug: str) -> bool:
+    return 0 < len(slug) <= 64 and "/" not in slug
+
+
+@lru_cache(maxsize=1024)
+def _host(raw: bytes) -> str:
+    host = raw.decode("latin-1").strip().lower()
+    if host.startswith("["):
+        return host.split("]", 1)[0] + "]"
+    return host.rsplit(":", 1)[0] if ":" in host else host
+
+
+@lru_cache(maxsize=4096)
+def _referrer_domain(raw: bytes) -> str | None:
+    if not raw:
+        return None
+    try:
+        host = urlsplit(raw.decode("latin-1").strip()).hostname
+    except ValueError:
+        return None
+    return host[:253] if host else None
+
+
+# Repeat clicks of one visitor (reloads, double taps, one office behind NAT) skip the work.
+@lru_cache(maxsize=16384)
+def _visitor(secret: str, day: date, ip: str, user_agent: str) -> str:
+    return visitor_hash(secret, day, ip, user_agent)
+
+
+@lru_cache(maxsize=65536)
+def _country(ip: str) -> str | None:
+    return country_for(ip) if ip else None
+
+
+async def send_answer(answer: Answer, send: Send, *, head: bool) -> None:
+    headers = answer.headers
+    if answer.body:
+        headers = [*headers, (b"content-length", str(len(answer.body)).encode())]
+    await send({"type": "http.response.start", "status": answer.status, "headers": headers})
+    await send({"type": "http.response.body", "body": b"" if head else answer.body})
+
+
+class SlugEndpoint:
+    """The web app's `/{slug}` route as a plain ASGI endpoint (no request object, no deps).
+
+    Reserved paths (`/api`, ...) are not slugs, and a 404 or 410 is the app's own error page
+    (or problem document), so the web app answers unknown paths one way.
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        slug: str = scope["path"][1:]
+        if slug.lower() in RESERVED_SLUGS or slug.startswith(RESERVED_PREFIXES):
+            raise HTTPException(404)
+        redirector: Redirector = scope["app"].state.redirector
+        answer = await redirector.answer(scope)
+        if answer.status == 404:
+            raise HTTPException(404)
+        if answer.status == 410:
+            raise HTTPException(410, "This short link has expired.")
+        await send_answer(answer, send, head=scope["method"] == "HEAD")
+
+
+def slug_route() -> Route:
+    """Register last: a slug is only what no app route matched."""
+    return Route(
+        "/{slug}", SlugEndpoint(), methods=["GET", "HEAD"], name="redirect", include_in_schema=False
+    )
+
+
+ASGIHandler = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+class RedirectApp:
+    """A standalone ASGI app that answers only short links and `/healthz`."""
+
+    def __init__(self, settings: Settings, database: Database, owns_database: bool) -> None:
+        self.redirector = Redirector(settings, database)
+        self._database = database
+        self._owns_database = owns_database
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            if scope["path"] == "/healthz":
+                await send_answer(
+                    Answer(200, [(b"content-type", b"text/plain")], b"ok"),
+                    send,
+                    head=scope["method"] == "HEAD",
+                )
+                return
+            if scope["method"] not in ("GET", "HEAD"):
+                await send_answer(Answer(405, [(b"allow", b"GET, HEAD")]), send, head=False)
+                return
+            answer = await self.redirector.answer(scope)
+            await send_answer(answer, send, head=scope["method"] == "HEAD")
+        elif scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        message: dict[str, Any] = dict(await receive())
+        previous = sys.getswitchinterval()
+        if message["type"] == "lifespan.startup":
+            sys.setswitchinterval(SWITCH_INTERVAL_S)
+            await self.redirector.start()
+            await send({"type": "lifespan.startup.complete"})
+            message = dict(await receive())
+        if message["type"] == "lifespan.shutdown":
+            await self.redirector.stop()
+            sys.setswitchinterval(previous)
+            if self._owns_database:
+                self._database.engine.dispose()
+            await send({"type": "lifespan.shutdown.complete"})
+
+
+def create_redirect_app(
+    settings: Settings | None = None, database: Database | None = None
+) -> RedirectApp:
+    """The redirect-only app; with no arguments it reads MICROREACH_* settings (uvicorn
+    --factory)."""
+    settings = settings or get_settings()
+    owns_database = database is None
+    return RedirectApp(settings, database or Database.from_settings(settings), owns_database)

@@ -1,0 +1,284 @@
+"""Every query of the links domain; organisation-owned reads and writes take the organisation."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from microreach.kit.clock import as_utc
+from microreach.links.models import Click as ClickRow
+from microreach.links.models import (
+    ClickRollup,
+    Link,
+    LinksVersion,
+    LinkVisitor,
+    RollupState,
+    ShortDomain,
+)
+
+VERSION_ROW_ID = 1
+LINKS_CHANGED = "microreach_links_changed"
+
+
+@dataclass(frozen=True, slots=True)
+class Keyset:
+    created_at: datetime
+    id: uuid.UUID
+
+
+@dataclass(frozen=True, slots=True)
+class RedirectTarget:
+    """What the redirect path needs of one link."""
+
+    link_id: uuid.UUID
+    destination: str
+    utm: tuple[str | None, str | None, str | None, str | None]
+    enabled: bool
+    expires_at: datetime | None
+    fallback_url: str | None
+
+
+# Links
+
+
+def get_link(session: Session, organisation_id: uuid.UUID, link_id: uuid.UUID) -> Link | None:
+    return session.scalar(
+        sa.select(Link).where(Link.id == link_id, Link.organisation_id == organisation_id)
+    )
+
+
+def insert_link(session: Session, link: Link) -> bool:
+    """Insert in a savepoint; False (and nothing written) when the slug is taken."""
+    try:
+        with session.begin_nested():
+            session.add(link)
+            session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+def slug_taken(session: Session, domain_id: uuid.UUID | None, slug: str) -> bool:
+    domain = Link.domain_id.is_(None) if domain_id is None else Link.domain_id == domain_id
+    return session.scalar(sa.select(sa.exists().where(domain, Link.slug == slug))) or False
+
+
+def list_links(
+    session: Session,
+    organisation_id: uuid.UUID,
+    *,
+    limit: int,
+    after: Keyset | None = None,
+    creator_id: uuid.UUID | None = None,
+    campaign_id: uuid.UUID | None = None,
+) -> list[Link]:
+    """Newest first; `limit + 1` rows are asked for so the caller knows if there is more."""
+    query = sa.select(Link).where(Link.organisation_id == organisation_id)
+    if creator_id is not None:
+        query = query.where(Link.creator_id == creator_id)
+    if campaign_id is not None:
+        query = query.where(Link.campaign_id == campaign_id)
+    if after is not None:
+        query = query.where(
+            sa.or_(
+                Link.created_at < after.created_at,
+                sa.and_(Link.created_at == after.created_at, Link.id < after.id),
+            )
+        )
+    query = query.order_by(Link.created_at.desc(), Link.id.desc()).limit(limit + 1)
+    return list(session.scalars(query))
+
+
+def bump_links_version(session: Session) -> None:
+    """Tell every redirect process's cache that links changed (visible at commit); the flag in
+    `session.info` lets an after-commit hook publish it at once (links.redirect)."""
+    session.info[LINKS_CHANGED] = True
+    updated = session.execute(
+        sa.update(LinksVersion)
+        .where(LinksVersion.id == VERSION_ROW_ID)
+        .values(version=LinksVersion.version + 1)
+    )
+    if getattr(updated, "rowcount", 1) == 0:
+        session.add(LinksVersion(id=VERSION_ROW_ID, version=1))
+        session.flush()
+
+
+# Short domains
+
+
+def get_domain_by_host(
+    session: Session, organisation_id: uuid.UUID, host: str
+) -> ShortDomain | None:
+    return session.scalar(
+        sa.select(ShortDomain).where(
+            ShortDomain.host == host, ShortDomain.organisation_id == organisation_id
+        )
+    )
+
+
+def domain_hosts(session: Session, domain_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+    if not domain_ids:
+        return {}
+    rows = session.execute(
+        sa.select(ShortDomain.id, ShortDomain.host).where(ShortDomain.id.in_(set(domain_ids)))
+    )
+    return {row.id: row.host for row in rows}
+
+
+# Redirect path (connections, not the ORM: run from the redirect process's thread)
+
+
+def links_version(connection: sa.Connection) -> int:
+    value = connection.scalar(
+        sa.select(LinksVersion.version).where(LinksVersion.id == VERSION_ROW_ID)
+    )
+    return int(value or 0)
+
+
+def all_domain_hosts(connection: sa.Connection) -> frozenset[str]:
+    return frozenset(connection.scalars(sa.select(ShortDomain.host)))
+
+
+def redirect_target(
+    connection: sa.Connection, host: str | None, slug: str
+) -> RedirectTarget | None:
+    """The link `slug` names on short domain `host`, or on the app's host when None."""
+    query = sa.select(
+        Link.id,
+        Link.destination,
+        Link.utm_source,
+        Link.utm_medium,
+        Link.utm_campaign,
+        Link.utm_content,
+        Link.enabled,
+        Link.expires_at,
+        Link.fallback_url,
+    ).where(Link.slug == slug)
+    if host is None:
+        query = query.where(Link.domain_id.is_(None))
+    else:
+        query = query.join(ShortDomain, ShortDomain.id == Link.domain_id).where(
+            ShortDomain.host == host
+        )
+    row = connection.execute(query).one_or_none()
+    if row is None:
+        return None
+    return RedirectTarget(
+        link_id=row.id,
+        destination=row.destination,
+        utm=(row.utm_source, row.utm_medium, row.utm_campaign, row.utm_content),
+        enabled=row.enabled,
+        expires_at=row.expires_at,
+        fallback_url=row.fallback_url,
+    )
+
+
+# Rollups
+
+
+def rollup_watermark(session: Session, name: str) -> datetime | None:
+    return session.scalar(sa.select(RollupState.recorded_until).where(RollupState.name == name))
+
+
+def set_rollup_watermark(session: Session, name: str, until: datetime) -> None:
+    state = session.get(RollupState, name)
+    if state is None:
+        session.add(RollupState(name=name, recorded_until=until))
+    else:
+        state.recorded_until = until
+    session.flush()
+
+
+def touched_link_hours(
+    session: Session, recorded_from: datetime | None, recorded_until: datetime
+) -> list[tuple[uuid.UUID, datetime]]:
+    """(link, UTC hour) pairs that have clicks recorded in [recorded_from, recorded_until)."""
+    if session.get_bind().dialect.name == "sqlite":
+        hour: sa.ColumnElement[str] = sa.func.strftime("%Y-%m-%d %H:00:00", ClickRow.occurred_at)
+    else:
+        hour = sa.func.date_trunc("hour", ClickRow.occurred_at)
+    query = sa.select(ClickRow.link_id, hour).where(ClickRow.recorded_at < recorded_until)
+    if recorded_from is not None:
+        query = query.where(ClickRow.recorded_at >= recorded_from)
+    pairs = []
+    for link_id, value in session.execute(query.distinct()):
+        start = as_utc(datetime.fromisoformat(value) if isinstance(value, str) else value)
+        pairs.append((link_id, start))
+    return pairs
+
+
+def rebuild_rollups(session: Session, link_id: uuid.UUID, hour_start: datetime) -> None:
+    """Replace the link's rollup rows of one hour with counts of its raw clicks."""
+    hour_end = hour_start + timedelta(hours=1)
+    session.execute(
+        sa.delete(ClickRollup).where(ClickRollup.link_id == link_id, ClickRollup.hour == hour_start)
+    )
+    country = sa.func.coalesce(ClickRow.country, "")
+    referrer = sa.func.coalesce(ClickRow.referrer_domain, "")
+    rows = session.execute(
+        sa.select(
+            country.label("country"),
+            ClickRow.device,
+            referrer.label("referrer"),
+            ClickRow.is_bot,
+            sa.func.count().label("clicks"),
+            sa.func.sum(sa.case((ClickRow.is_unique, 1), else_=0)).label("uniques"),
+        )
+        .where(
+            ClickRow.link_id == link_id,
+            ClickRow.occurred_at >= hour_start,
+            ClickRow.occurred_at < hour_end,
+        )
+        .group_by(country, ClickRow.device, referrer, ClickRow.is_bot)
+    ).all()
+    if rows:
+        session.execute(
+            sa.insert(ClickRollup),
+            [
+                {
+                    "link_id": link_id,
+                    "hour": hour_start,
+                    "country": row.country,
+                    "device": row.device,
+                    "referrer": row.referrer,
+                    "is_bot": row.is_bot,
+                    "clicks": row.clicks,
+                    "uniques": int(row.uniques or 0),
+                }
+                for row in rows
+            ],
+        )
+
+
+def rollups_of(session: Session, link_id: uuid.UUID) -> list[ClickRollup]:
+    return list(
+        session.scalars(
+            sa.select(ClickRollup).where(ClickRollup.link_id == link_id).order_by(ClickRollup.hour)
+        )
+    )
+
+
+def human_clicks(session: Session, link_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """Rolled-up human clicks per link."""
+    if not link_ids:
+        return {}
+    rows = session.execute(
+        sa.select(ClickRollup.link_id, sa.func.sum(ClickRollup.clicks))
+        .where(ClickRollup.link_id.in_(list(link_ids)), ClickRollup.is_bot.is_(False))
+        .group_by(ClickRollup.link_id)
+    )
+    return {link_id: int(total or 0) for link_id, total in rows}
+
+
+def delete_visitors_before(session: Session, day: date) -> None:
+    session.execute(sa.delete(LinkVisitor).where(LinkVisitor.day < day))
+
+
+def delete_clicks_before(session: Session, occurred_before: datetime) -> None:
+    session.execute(sa.delete(ClickRow).where(ClickRow.occurred_at < occurred_before))

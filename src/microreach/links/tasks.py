@@ -1,0 +1,72 @@
+"""Jobs of the links domain: hourly click rollups, built incrementally and safe to run twice.
+
+`rollup_clicks` reads the clicks recorded since its watermark (`clicks.recorded_at`, set by the
+writer), finds the (link, UTC hour) pairs they fall in, and rebuilds those rollup rows from the
+raw clicks. Rebuilding (rather than adding) makes a rerun, an overlap or a replayed click
+harmless: the result depends only on the raw clicks. Clicks recorded in the last
+`SETTLE` are left for the next run, so a batch still committing is never half counted.
+
+It also forgets visitor hashes of days before yesterday (they can no longer make a click
+unique) and, when MICROREACH_CLICK_RETENTION_DAYS is set, raw clicks older than that; their
+rollups stay (unless a click of such an old hour is replayed later, which rebuilds that hour
+from what is left). Run it every few minutes: `python -m microreach.links.tasks` from cron,
+or the job runner once there is one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from microreach.config import Settings
+from microreach.links import repository
+from microreach.links.service import ROLLUP_NAME
+from microreach.links.visitors import utc_day
+
+SETTLE = timedelta(seconds=30)
+
+
+@dataclass(frozen=True)
+class RollupResult:
+    link_hours: int
+    recorded_until: datetime
+
+
+def rollup_clicks(session: Session, settings: Settings, now: datetime) -> RollupResult:
+    """Bring click_rollups up to the clicks recorded before `now - SETTLE`."""
+    since = repository.rollup_watermark(session, ROLLUP_NAME)
+    until = now - SETTLE
+    if since is not None and since >= until:
+        return RollupResult(0, since)
+    pairs = sorted(set(repository.touched_link_hours(session, since, until)))
+    for link_id, hour in pairs:
+        repository.rebuild_rollups(session, link_id, hour)
+    repository.set_rollup_watermark(session, ROLLUP_NAME, until)
+    repository.delete_visitors_before(session, utc_day(now) - timedelta(days=1))
+    if settings.click_retention_days:
+        repository.delete_clicks_before(
+            session, now - timedelta(days=settings.click_retention_days)
+        )
+    return RollupResult(len(pairs), until)
+
+
+def main() -> None:
+    """`python -m microreach.links.tasks`: one rollup run, for cron until there is a scheduler."""
+    from microreach.config import get_settings
+    from microreach.db.session import Database
+    from microreach.kit.clock import utcnow
+
+    settings = get_settings()
+    database = Database.from_settings(settings)
+    with database.transaction() as session:
+        result = rollup_clicks(session, settings, utcnow())
+    database.engine.dispose()
+    print(
+        f"rolled up {result.link_hours} link-hours; clicks recorded before {result.recorded_until}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,139 @@
+"""Every Prometheus metric of microreach, defined once; other modules import and update them.
+
+Names, types, labels, and who updates them:
+
+- `microreach_http_request_duration_seconds` (histogram; method, route, status): the web
+  middleware, per request; route is the template ("/api/v1/links/{link_id}"), status the
+  class ("2xx").
+- `microreach_redirect_duration_seconds` (histogram): the redirect path, from request to the
+  302, 404 or 410 sent.
+- `microreach_clicks_accepted_total` (counter): the redirect path, per click handed to the
+  click writer.
+- `microreach_clicks_written_total` (counter): the click writer, per click committed.
+- `microreach_click_queue_depth` (gauge): the click writer, clicks waiting to be committed.
+- `microreach_click_write_lag_seconds` (histogram): the click writer, per click from hand-off
+  to commit.
+- `microreach_job_duration_seconds` (histogram; job): `time_job`, per job run, failed or not.
+- `microreach_job_failures_total` (counter; job): `time_job`, per job run that raised.
+- `microreach_connector_errors_total` (counter; platform, kind): the connectors, per failed
+  platform request (kind: timeout, rate_limited, auth, quota, server, invalid_response, ...).
+
+Multiple processes: when the environment variable `PROMETHEUS_MULTIPROC_DIR` names an empty,
+writable directory before the processes start, prometheus-client keeps values in memory-mapped
+files there and `/metrics` in any process reports the sum over all of them (the queue depth
+gauge: the sum over live processes). Clear the directory when the service restarts.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client import multiprocess as _multiprocess
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+# Redirects answer in well under a millisecond from the cache; the tail is what matters.
+FAST_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+HTTP_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+JOB_BUCKETS = (0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0)
+
+HTTP_REQUEST_DURATION = Histogram(
+    "microreach_http_request_duration_seconds",
+    "Time from request to response, by method, route template and status class.",
+    ("method", "route", "status"),
+    buckets=HTTP_BUCKETS,
+)
+REDIRECT_DURATION = Histogram(
+    "microreach_redirect_duration_seconds",
+    "Time the redirect path takes to answer a short link (302, 404 or 410).",
+    buckets=FAST_BUCKETS,
+)
+CLICKS_ACCEPTED = Counter(
+    "microreach_clicks_accepted", "Clicks the redirect path handed to the click writer."
+)
+CLICKS_WRITTEN = Counter("microreach_clicks_written", "Clicks the click writer committed.")
+CLICK_QUEUE_DEPTH = Gauge(
+    "microreach_click_queue_depth",
+    "Clicks waiting in the click writer's queue.",
+    multiprocess_mode="livesum",
+)
+CLICK_WRITE_LAG = Histogram(
+    "microreach_click_write_lag_seconds",
+    "Time from a click's hand-off to the writer to its commit.",
+    buckets=FAST_BUCKETS,
+)
+JOB_DURATION = Histogram(
+    "microreach_job_duration_seconds", "Duration of job runs, by job name.", ("job",),
+    buckets=JOB_BUCKETS,
+)  # fmt: skip
+JOB_FAILURES = Counter("microreach_job_failures", "Job runs that raised, by job name.", ("job",))
+CONNECTOR_ERRORS = Counter(
+    "microreach_connector_errors",
+    "Failed platform API requests, by platform and kind (for example timeout, rate_limited, "
+    "auth, quota, server, invalid_response).",
+    ("platform", "kind"),
+)
+
+
+@contextmanager
+def time_job(job: str) -> Iterator[None]:
+    """Observe a job run's duration under ``job``; count it as a failure when it raises."""
+    started = time.perf_counter()
+    try:
+        yield
+    except BaseException:
+        JOB_FAILURES.labels(job).inc()
+        raise
+    finally:
+        JOB_DURATION.labels(job).observe(time.perf_counter() - started)
+
+
+def count_connector_error(platform: str, error: BaseException) -> None:
+    """Count a failed platform request under the error's kind: its class name in snake case
+    (RateLimited -> rate_limited, ServiceUnavailable -> service_unavailable)."""
+    CONNECTOR_ERRORS.labels(platform, error_kind(error)).inc()
+
+
+def error_kind(error: BaseException) -> str:
+    return _CAMEL.sub("_", type(error).__name__).lower()
+
+
+def status_class(status: int) -> str:
+    """'2xx' for 204: the status label keeps five values, not sixty."""
+    return f"{status // 100}xx"
+
+
+def multiprocess_dir() -> str | None:
+    return os.environ.get(MULTIPROC_ENV) or None
+
+
+def render() -> bytes:
+    """The text exposition of every metric: this process's, or all processes' in
+    multiprocess mode."""
+    directory = multiprocess_dir()
+    if directory is None:
+        return generate_latest(REGISTRY)
+    registry = CollectorRegistry()
+    _multiprocess.MultiProcessCollector(registry, path=directory)  # type: ignore[no-untyped-call]
+    return generate_latest(registry)
+
+
+def mark_process_dead(pid: int) -> None:
+    """Drop a finished worker's live gauges (call from the process manager in multiprocess
+    mode; counters and histograms keep its values)."""
+    if multiprocess_dir() is not None:
+        _multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]

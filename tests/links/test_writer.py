@@ -1,0 +1,233 @@
+"""The click writer and the rollup job: exactly-once clicks, uniques, group commit, rollups."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from microreach.accounts.context import OrgContext
+from microreach.config import Settings
+from microreach.db.session import Database
+from microreach.links import service
+from microreach.links.models import Click, ClickRollup, Link
+from microreach.links.tasks import rollup_clicks
+from microreach.links.visitors import utc_day, visitor_hash
+from microreach.links.writer import (
+    ClickRecord,
+    ClickWriter,
+    OrphanRecord,
+    SeenVisitors,
+    write_records,
+)
+from tests.links.conftest import Tenant
+
+SECRET = "test-secret-key"
+DAY_ONE = datetime(2026, 3, 1, 23, 50, tzinfo=UTC)
+
+
+def make_link(session: Session, settings: Settings, tenant: Tenant) -> Link:
+    """A link row made directly (the writer and rollups need no API)."""
+    link = Link(
+        organisation_id=tenant.organisation.id,
+        slug=f"w{uuid.uuid4().hex[:8]}",
+        destination="https://shop.example.com/",
+        created_at=DAY_ONE,
+        updated_at=DAY_ONE,
+    )
+    session.add(link)
+    session.flush()
+    return link
+
+
+def click(
+    link: Link,
+    at: datetime = DAY_ONE,
+    *,
+    ip: str = "203.0.113.7",
+    agent: str = "Mozilla/5.0 test",
+    click_id: uuid.UUID | None = None,
+    is_bot: bool = False,
+    country: str | None = "FR",
+) -> ClickRecord:
+    day = utc_day(at)
+    return ClickRecord(
+        id=click_id or uuid.uuid4(),
+        link_id=link.id,
+        occurred_at=at,
+        referrer_domain="instagram.com",
+        country=country,
+        device="mobile",
+        os="iOS",
+        browser="Mobile Safari",
+        is_bot=is_bot,
+        bot_name="x" if is_bot else None,
+        method="GET",
+        visitor_hash=visitor_hash(SECRET, day, ip, agent),
+        day=day,
+    )
+
+
+def stored(session: Session, link: Link) -> list[Click]:
+    session.expire_all()
+    query = sa.select(Click).where(Click.link_id == link.id).order_by(Click.occurred_at)
+    return list(session.scalars(query))
+
+
+def write(session: Session, records: list[ClickRecord]) -> None:
+    write_records(session.connection(), list(records), DAY_ONE)
+
+
+def test_replayed_click_id_is_stored_once(
+    session: Session, link_settings: Settings, tenant: Tenant
+) -> None:
+    link = make_link(session, link_settings, tenant)
+    first = click(link)
+    write(session, [first, first])
+    write(session, [first])
+    rows = stored(session, link)
+    assert [row.id for row in rows] == [first.id]
+    assert rows[0].is_unique is True
+
+
+def test_unique_once_per_visitor_and_day_across_key_rotation(
+    session: Session, link_settings: Settings, tenant: Tenant
+) -> None:
+    link = make_link(session, link_settings, tenant)
+    next_day = DAY_ONE + timedelta(minutes=20)  # 00:10 the next UTC day
+    write(session, [click(link), click(link, DAY_ONE + timedelta(minutes=5))])
+    write(session, [click(link, next_day), click(link, next_day + timedelta(minutes=1))])
+    write(session, [click(link, next_day + timedelta(minutes=2), ip="198.51.100.1")])
+    flags = [row.is_unique for row in stored(session, link)]
+    assert flags == [True, False, True, False, True]
+    # The daily key rotates: the same person has unrelated hashes on the two days.
+    assert visitor_hash(SECRET, DAY_ONE.date(), "203.0.113.7", "a") != visitor_hash(
+        SECRET, next_day.date(), "203.0.113.7", "a"
+    )
+
+
+def test_orphans_are_written(session: Session) -> None:
+    orphan = OrphanRecord(uuid.uuid4(), "go.example.com", "typo", DAY_ONE, False)
+    write_records(session.connection(), [orphan, orphan], DAY_ONE)
+    count = session.scalar(sa.text("SELECT count(*) FROM orphan_visits WHERE slug = 'typo'"))
+    assert count == 1
+
+
+def test_group_commit_resolves_every_click_after_commit(
+    session: Session, database: Database, link_settings: Settings, tenant: Tenant
+) -> None:
+    link = make_link(session, link_settings, tenant)
+    records = [click(link, ip=f"203.0.113.{n % 250}") for n in range(300)]
+
+    async def run() -> None:
+        writer = ClickWriter(database, batch_size=64, max_wait_s=0.001)
+        await writer.start()
+        await asyncio.gather(*(writer.record(record) for record in records))
+        await writer.stop()
+
+    asyncio.run(run())
+    rows = stored(session, link)
+    assert len(rows) == 300
+    assert sum(row.is_unique for row in rows) == 250
+
+
+def test_a_bad_record_fails_alone(
+    session: Session, database: Database, link_settings: Settings, tenant: Tenant
+) -> None:
+    link = make_link(session, link_settings, tenant)
+    good = click(link)
+    ghost = Link(id=uuid.uuid4())
+    bad = click(ghost)
+    outcomes: list[BaseException | None] = []
+
+    async def run() -> None:
+        writer = ClickWriter(database, batch_size=64, max_wait_s=0.01)
+        await writer.start()
+        results = await asyncio.gather(
+            writer.record(good), writer.record(bad), return_exceptions=True
+        )
+        outcomes.extend(result if isinstance(result, BaseException) else None for result in results)
+        await writer.stop()
+
+    asyncio.run(run())
+    assert outcomes[0] is None and isinstance(outcomes[1], Exception)
+    assert [row.id for row in stored(session, link)] == [good.id]
+
+
+def rollups(session: Session, link: Link) -> list[tuple[object, ...]]:
+    session.expire_all()
+    rows = session.scalars(sa.select(ClickRollup).where(ClickRollup.link_id == link.id))
+    return sorted(
+        (row.hour, row.country, row.device, row.referrer, row.is_bot, row.clicks, row.uniques)
+        for row in rows
+    )
+
+
+def test_rollups_are_incremental_and_idempotent(
+    session: Session, link_settings: Settings, tenant: Tenant
+) -> None:
+    link = make_link(session, link_settings, tenant)
+    hour = DAY_ONE.replace(minute=0)
+    write(
+        session,
+        [
+            click(link),
+            click(link),
+            click(link, is_bot=True, agent="bot"),
+            click(link, country=None),
+        ],
+    )
+    later = DAY_ONE + timedelta(hours=1)
+    rollup_clicks(session, link_settings, later)
+    expected = [
+        (hour, "", "mobile", "instagram.com", False, 1, 0),
+        (hour, "FR", "mobile", "instagram.com", False, 2, 1),
+        (hour, "FR", "mobile", "instagram.com", True, 1, 1),
+    ]
+    assert rollups(session, link) == expected
+    rollup_clicks(session, link_settings, later)
+    rollup_clicks(session, link_settings, later + timedelta(minutes=5))
+    assert rollups(session, link) == expected
+    # A late click of the same hour (recorded after the watermark) is folded in.
+    recorded = later + timedelta(minutes=6)
+    write_records(session.connection(), [click(link, ip="198.51.100.9")], recorded)
+    rollup_clicks(session, link_settings, later + timedelta(minutes=10))
+    assert rollups(session, link)[1] == (hour, "FR", "mobile", "instagram.com", False, 3, 2)
+
+
+def test_click_summary_reads_rollups(
+    session: Session, link_settings: Settings, tenant: Tenant
+) -> None:
+    link = make_link(session, link_settings, tenant)
+    write(session, [click(link), click(link, ip="198.51.100.2"), click(link, is_bot=True)])
+    rollup_clicks(session, link_settings, DAY_ONE + timedelta(hours=1))
+    ctx = OrgContext(organisation=tenant.organisation)
+    summary = service.click_summary(session, ctx, link.id)
+    assert (summary.clicks, summary.uniques, summary.bot_clicks) == (2, 2, 1)
+    assert [(row.key, row.clicks) for row in summary.by_country] == [("FR", 2)]
+    assert summary.by_hour[0].hour == DAY_ONE.replace(minute=0)
+
+
+def test_seen_visitors_skip_the_insert_and_keep_uniques_right(
+    session: Session, link_settings: Settings, tenant: Tenant
+) -> None:
+    link = make_link(session, link_settings, tenant)
+    mine, theirs = SeenVisitors(size=2), SeenVisitors(size=2)
+    first = click(link)
+    mine.add_all(write_records(session.connection(), [first], DAY_ONE, mine))
+    # Known to this process: no insert, not unique.
+    again = click(link, DAY_ONE + timedelta(minutes=1))
+    write_records(session.connection(), [again], DAY_ONE, mine)
+    # Unknown to another process: the table still says it is not new.
+    elsewhere = click(link, DAY_ONE + timedelta(minutes=2))
+    write_records(session.connection(), [elsewhere], DAY_ONE, theirs)
+    assert [row.is_unique for row in stored(session, link)] == [True, False, False]
+    mine.add_all([("a", "d", "1"), ("b", "d", "2")])
+    assert ("a", "d", "1") in mine and (
+        first.link_id.hex,
+        "2026-03-01",
+        first.visitor_hash,
+    ) not in mine
