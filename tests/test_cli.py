@@ -98,11 +98,12 @@ def test_demo_migrates_generates_scores_and_prints_the_login(tmp_path: Path) -> 
     with engine.connect() as connection:
         accounts = connection.exec_driver_sql("SELECT count(*) FROM platform_accounts").scalar()
         scored = connection.exec_driver_sql("SELECT count(*) FROM account_scores").scalar()
+        indexed = connection.exec_driver_sql("SELECT count(*) FROM discovery_profiles").scalar()
         users = connection.exec_driver_sql(
             "SELECT count(*) FROM users WHERE email = 'demo@microreach.local'"
         ).scalar()
     engine.dispose()
-    assert accounts and scored == accounts
+    assert accounts and scored == accounts and indexed == accounts
     assert users == 1
     again = run(["demo", "--creators", "80", "--no-serve"], env)
     assert again.returncode == 0, again.stderr

@@ -17,6 +17,7 @@ from microreach.config import Settings, get_settings
 from microreach.connectors.cli import refresh_command
 from microreach.db import migrate
 from microreach.db.session import Database
+from microreach.discovery import service as discovery
 from microreach.discovery.cli import discovery_app
 from microreach.evaluation.cli import eval_app, followers_app
 from microreach.imports.cli import import_app
@@ -223,6 +224,11 @@ def demo(
             commit_each=True,
         )
     typer.echo(f"scores: {scored.scored:,} accounts scored", err=True)
+    if scored.scored or scored.reranked:
+        with database.engine.connect() as connection:
+            indexed = discovery.refresh_index(connection, settings)
+            connection.commit()
+        typer.echo(f"discovery: {indexed.profiles:,} accounts indexed", err=True)
     with database.sessions() as session:
         email, password = accounts.ensure_demo_login(session, settings)
         session.commit()

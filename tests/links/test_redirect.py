@@ -163,3 +163,15 @@ def test_click_ids_are_random_v4_and_reset_in_a_fork() -> None:
     assert len(drawn) == 1000 and {click_id.version for click_id in drawn} == {4}
     ids.reset()
     assert ids.next() not in drawn
+
+
+def test_a_redirect_leaves_no_cookie_in_the_visitors_browser(
+    client: TestClient, tenant: Tenant
+) -> None:
+    link = create(client, tenant)
+    client.cookies.clear()
+    response = client.get(f"/{link['slug']}", follow_redirects=False)
+    assert response.status_code == 302
+    assert "set-cookie" not in response.headers
+    page = client.get("/sign-in")
+    assert "set-cookie" in page.headers, "pages still give the anonymous CSRF cookie"

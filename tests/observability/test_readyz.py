@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import Engine
 
 from microreach.config import Settings
@@ -115,11 +114,6 @@ def test_readyz_answers_503_and_healthz_200_when_the_database_is_down(
     assert body["checks"]["database"]["status"] == "fail"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="links.slugs.RESERVED_SLUGS lacks 'readyz': a link with that custom slug can be "
-    "created but is never served (the /readyz route answers first)",
-)
 def test_every_first_path_segment_the_app_serves_is_a_reserved_slug(client: TestClient) -> None:
     segments = {
         path.strip("/").split("/")[0]

@@ -46,6 +46,7 @@ RESERVED_SLUGS = frozenset(
         "docs",
         "favicon.ico",
         "health",
+        "readyz",
         "healthz",
         "links",
         "login",

@@ -100,7 +100,10 @@ class AuthCookies:
         async def send_with_cookies(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                if existing is None:
+                # Only pages carry forms: a short-link redirect or a JSON answer never sets a
+                # cookie, so a click on a tracked link leaves nothing in the visitor's browser.
+                page = headers.get("content-type", "").startswith("text/html")
+                if existing is None and page:
                     headers.append("set-cookie", self._cookie(name, state[_SEED]))
                 if state.get(_DROP_SESSION):
                     headers.append("set-cookie", self._dropped_session())
