@@ -23,7 +23,7 @@ maybe_counts = st.one_of(st.none(), counts, st.integers(min_value=-5, max_value=
 
 @st.composite
 def posts(draw: st.DrawFn, *, minutes: st.SearchStrategy[int] | None = None) -> PostObservation:
-    ago = draw(minutes or st.integers(min_value=0, max_value=200 * 24 * 60))
+    ago = draw(st.integers(min_value=0, max_value=200 * 24 * 60) if minutes is None else minutes)
     captured = draw(st.one_of(st.none(), st.just(AS_OF)))
     return PostObservation(
         posted_at=AS_OF - timedelta(minutes=ago),

@@ -86,7 +86,7 @@ def test_engagement_interval_brackets_the_typical_rate_and_rates_are_not_negativ
     assert summary.posts_used + summary.posts_excluded <= len(account.posts)
 
 
-@given(account=accounts(), data=st.data())
+@given(account=accounts(unique_times=False), data=st.data())
 def test_engagement_does_not_depend_on_the_order_of_posts(
     account: AccountObservation, data: st.DataObject
 ) -> None:

@@ -293,7 +293,7 @@ class SearchPage(BaseModel):
     fit_ranked_among: int | None = Field(
         default=None,
         description="With sort=fit: how many of the matches were ranked by fit (at most "
-        "FIT_CANDIDATES, the best by engagement percentile and authenticity).",
+        "FIT_CANDIDATES = 1,000, the best by engagement percentile and authenticity).",
     )
     facets: dict[str, list[FacetCount]] | None = None
 

@@ -41,7 +41,7 @@ from microreach.science.tiers import get_scheme
 
 # With sort=fit, the best this many matches (by engagement percentile, then authenticity)
 # are scored in the process and ranked by fit.
-FIT_CANDIDATES = 2000
+FIT_CANDIDATES = 1000
 FACETS = ("platform", "tier", "primary_niche", "country")
 NICHE_SHOWN = 0.5
 

@@ -26,6 +26,7 @@ _STANDARD = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) 
     "asctime",
     "request_id",
     "taskName",
+    "color_message",  # uvicorn's message with terminal colours
 }
 _HANDLER_NAME = "microreach"
 OWN_LOGGERS = ("microreach", "uvicorn")
