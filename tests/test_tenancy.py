@@ -26,6 +26,12 @@ from microreach.accounts.enums import ApiScope, Role
 from microreach.accounts.models import Membership, Organisation, User
 from microreach.accounts.schemas import ApiKeyCreate
 from microreach.config import Settings
+from microreach.conversions.models import (
+    AttributionRule,
+    Conversion,
+    ConversionSource,
+    PromoCode,
+)
 from microreach.db.models import metadata
 from microreach.db.session import Database
 from microreach.kit.clock import utcnow
@@ -167,6 +173,24 @@ ROUTES: dict[tuple[str, str], Spec] = {
     ("GET", "/api/v1/links/{link_id}/clicks"): scoped(),
     ("GET", "/api/v1/links/{link_id}/qr.{kind}"): scoped(),
     ("GET", "/links"): own(),
+    # Conversions and promo codes
+    ("POST", "/api/v1/promo-codes"): own(json={"code": "OUTSIDER1", "creator_id": "{creator_id}"}),
+    ("GET", "/api/v1/promo-codes"): own(),
+    ("POST", "/api/v1/promo-codes/{code_id}/disable"): scoped(),
+    ("POST", "/api/v1/conversions"): own(
+        json={
+            "order_id": "QUARTZ-ORDER",
+            "amount": "1.00",
+            "currency": "EUR",
+            "promo_code": "QUARTZ10",
+        }
+    ),
+    ("GET", "/api/v1/conversions/totals"): own(),
+    ("POST", "/api/v1/webhooks/shopify/{slug}"): public(
+        "Shopify's orders/create webhook: authenticated by the HMAC of its body under the "
+        "installation's webhook secret, not by a session or key; unsigned calls get 401",
+        json={"id": 1, "total_price": "1.00", "currency": "EUR"},
+    ),
     # Campaigns (brand side)
     ("GET", "/api/v1/campaigns"): own(),
     ("POST", "/api/v1/campaigns"): own(json=BRIEF),
@@ -245,6 +269,8 @@ SECRETS = (
     "quartz-key",
     "quartz-destination.example",
     "quartz-brand.example",
+    "QUARTZ10",
+    "QUARTZ-ORDER",
 )
 
 
@@ -355,6 +381,30 @@ def world(
     )
     session.add(link)
     session.flush()
+    code = PromoCode(
+        id=uuid.uuid4(),
+        organisation_id=org.id,
+        code="QUARTZ10",
+        code_key="QUARTZ10",
+        creator_id=account.creator_id,
+    )
+    session.add(code)
+    session.flush()
+    session.add(
+        Conversion(
+            organisation_id=org.id,
+            order_id="QUARTZ-ORDER",
+            source=ConversionSource.API,
+            amount_minor=100,
+            currency="EUR",
+            occurred_at=now,
+            promo_code="QUARTZ10",
+            rule=AttributionRule.PROMO_CODE,
+            promo_code_id=code.id,
+            creator_id=account.creator_id,
+        )
+    )
+    session.flush()
     zed_user = session.scalars(sa.select(User).where(User.email == "zed.secret@example.com")).one()
     ids = {
         "campaign_id": campaign["id"],
@@ -368,6 +418,7 @@ def world(
         "membership_id": str(membership.id),
         "claim_id": str(uuid.uuid4()),
         "link_id": str(link.id),
+        "code_id": str(code.id),
         "kind": "png",
         "token": "0" * 32,
         "creator_id": str(account.creator_id),

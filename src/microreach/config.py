@@ -139,6 +139,29 @@ class Settings(BaseSettings):
         description="Comma-separated domains (and their subdomains) no link may point to.",
     )
 
+    # Conversions (microreach.conversions): attribution of orders, see docs/metrics.md.
+    attribution_window_days: int = Field(
+        default=30,
+        ge=1,
+        le=365,
+        description="Days after a click within which an order may be credited to it.",
+    )
+    attribution_rule: Literal[
+        "promo_code_first_then_last_click",
+        "last_click_first_then_promo_code",
+        "promo_code_only",
+        "last_click_only",
+    ] = Field(
+        default="promo_code_first_then_last_click",
+        description="Which evidence credits an order: a promo code, the last click, or both "
+        "in the given order.",
+    )
+    shopify_webhook_secret: str | None = Field(
+        default=None,
+        description="The Shopify app's client secret (or the store's webhook signing key); "
+        "orders/create webhooks are refused until it is set.",
+    )
+
     # Platform connectors (microreach.connectors); a platform without credentials is skipped.
     instagram_app_id: str | None = Field(
         default=None, description="Meta app id, for Facebook Login (creators connecting)."

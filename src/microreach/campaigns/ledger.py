@@ -95,7 +95,7 @@ def _lines(
         own = [d for d in items if d.member_id == member.id]
         verified = sum(1 for d in own if d.status is DeliverableStatus.VERIFIED)
         done = attributed_performance(
-            session, campaign.organisation_id, campaign.id, member.creator_id
+            session, campaign.organisation_id, campaign.id, member.creator_id, campaign.currency
         )
         fixed = fixed_earned(terms.flat_fee, verified, len(own), completed)
         performance = performance_earned(terms, done.clicks, done.conversions, done.revenue_minor)

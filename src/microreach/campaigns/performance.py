@@ -1,11 +1,11 @@
 """The interface through which the ledger learns a creator's attributed performance.
 
-``attributed_performance(session, organisation_id, campaign_id, creator_id)`` returns the
-clicks, conversions and revenue (minor units of the campaign's currency) attributed to one
-creator in one campaign. The links work records clicks (``links.campaign_id`` and
-``links.creator_id``) and will record conversions; until ``links.service`` offers that
-aggregate, this returns zeros, and the ledger's performance pay is zero. When it does, only
-the body of this function changes: call the links service's read, scoped to the organisation.
+``attributed_performance(session, organisation_id, campaign_id, creator_id, currency)`` returns
+the human clicks on the creator's links in the campaign (from the hourly rollups), the
+conversions attributed to the creator in the campaign, and their revenue in the campaign's
+currency (minor units; revenue in other currencies is never converted or added). The figures
+come from ``conversions.service.creator_campaign_performance``, scoped to the organisation;
+the attribution rule is in docs/metrics.md ("Attribution").
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
+
+from microreach.conversions import service as conversions_service
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,11 +29,15 @@ NO_PERFORMANCE = Performance()
 
 
 def attributed_performance(
-    session: Session, organisation_id: uuid.UUID, campaign_id: uuid.UUID, creator_id: uuid.UUID
+    session: Session,
+    organisation_id: uuid.UUID,
+    campaign_id: uuid.UUID,
+    creator_id: uuid.UUID,
+    currency: str,
 ) -> Performance:
-    """Clicks, conversions and revenue attributed to ``creator_id`` in ``campaign_id``.
-
-    Zeros until links provides attribution (see the module docstring).
-    """
-    del session, organisation_id, campaign_id, creator_id  # read once links provides it
-    return NO_PERFORMANCE
+    """Clicks, conversions and revenue in ``currency`` attributed to ``creator_id`` in
+    ``campaign_id``."""
+    done = conversions_service.creator_campaign_performance(
+        session, organisation_id, campaign_id, creator_id
+    )
+    return Performance(done.clicks, done.conversions, done.revenue_minor.get(currency, 0))

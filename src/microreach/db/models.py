@@ -4,6 +4,7 @@ from microreach.accounts import models as accounts_models
 from microreach.brands import models as brands_models
 from microreach.campaigns import models as campaigns_models
 from microreach.connectors import models as connectors_models
+from microreach.conversions import models as conversions_models
 from microreach.creators import models as creators_models
 from microreach.db.base import Base
 from microreach.discovery import models as discovery_models
@@ -18,6 +19,7 @@ __all__ = [
     "brands_models",
     "campaigns_models",
     "connectors_models",
+    "conversions_models",
     "creators_models",
     "discovery_models",
     "links_models",

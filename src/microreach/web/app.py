@@ -25,6 +25,7 @@ from microreach.campaigns import api as campaigns_api
 from microreach.campaigns import portal_views as campaigns_portal_views
 from microreach.campaigns import views as campaigns_views
 from microreach.config import Settings
+from microreach.conversions import api as conversions_api
 from microreach.creators import api as creators_api
 from microreach.creators import views as creators_views
 from microreach.db.session import Database
@@ -103,6 +104,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.include_router(accounts_portal_views.router)
     app.include_router(links_api.router)
     app.include_router(links_views.router)
+    app.include_router(conversions_api.router)
     app.include_router(imports_views.router)
     app.include_router(discovery_api.router)
     app.include_router(discovery_views.router)

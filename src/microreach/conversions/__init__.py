@@ -1,0 +1,1 @@
+"""Conversions: promo codes, orders reported by API or Shopify, and their attribution."""
