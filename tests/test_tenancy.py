@@ -160,6 +160,7 @@ ROUTES: dict[tuple[str, str], Spec] = {
     ("POST", "/organisation/api-keys"): own(form={"name": "x", "scopes": "links:write"}),
     ("POST", "/organisation/api-keys/{key_id}/revoke"): scoped(form={}),
     ("GET", "/portal"): own(),
+    ("GET", "/mail"): own(),
     ("POST", "/portal/claims"): own(form={"platform": "instagram", "handle": "{handle}"}),
     ("POST", "/portal/claims/{claim_id}/check"): scoped(form={}),
     # Links

@@ -8,16 +8,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from microreach.accounts import claims
+from microreach.accounts import claims, outbox
 from microreach.accounts.models import User
 from microreach.accounts.schemas import ClaimForm
 from microreach.accounts.views import form_page
 from microreach.creators.enums import Platform
 from microreach.creators.views import PLATFORM_LABELS
 from microreach.kit.clock import utcnow
-from microreach.kit.errors import MicroreachError
+from microreach.kit.errors import MicroreachError, NotFoundError
 from microreach.web.auth import CurrentUser
-from microreach.web.deps import SessionDep
+from microreach.web.deps import SessionDep, SettingsDep, render
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
@@ -69,3 +69,12 @@ def check(
     except MicroreachError as exc:
         return _portal(request, session, user, exc)
     return RedirectResponse("/portal?done=verified", status_code=303)
+
+
+@router.get("/mail")
+def mail(request: Request, user: CurrentUser, settings: SettingsDep) -> HTMLResponse:
+    """The development outbox: the mail sent to the signed-in user (see accounts/outbox.py)."""
+    if not outbox.available(settings):
+        raise NotFoundError("There is no outbox page: mail is sent by SMTP or this is production.")
+    context = {"email": user.email, "mails": outbox.mails_for(settings, user.email)}
+    return render(request, "accounts/mail.html", context)
