@@ -16,7 +16,7 @@ from microreach.accounts.cli import users_app
 from microreach.config import Settings, get_settings
 from microreach.connectors.cli import refresh_command
 from microreach.db import migrate
-from microreach.db.session import Database
+from microreach.db.session import Database, open_database
 from microreach.discovery import service as discovery
 from microreach.discovery.cli import discovery_app
 from microreach.evaluation.cli import eval_app, followers_app
@@ -48,14 +48,7 @@ console = Console(stderr=True)
 
 
 def _database(settings: Settings, *, require_current: bool = True) -> Database:
-    database = Database.from_settings(settings)
-    database.check()
-    if require_current and not migrate.is_current(database.engine):
-        raise ConfigError(
-            "MICROREACH_DATABASE_URL",
-            "the database schema is not up to date; run `microreach db upgrade`",
-        )
-    return database
+    return open_database(settings, require_current=require_current)
 
 
 @db_app.command("upgrade")

@@ -9,10 +9,8 @@ import typer
 from microreach.accounts import service
 from microreach.accounts.enums import Role
 from microreach.config import get_settings
-from microreach.db import migrate
-from microreach.db.session import Database
+from microreach.db.session import open_database
 from microreach.kit.clock import utcnow
-from microreach.kit.errors import ConfigError
 
 users_app = typer.Typer(help="Accounts: create users for people who sign in.", no_args_is_help=True)
 
@@ -35,13 +33,7 @@ def create(
     role: Annotated[Role, typer.Option(help="Role in the organisation.")] = Role.OWNER,
 ) -> None:
     """Create a brand user with a role in an organisation (prompts for the password)."""
-    database = Database.from_settings(get_settings())
-    database.check()
-    if not migrate.is_current(database.engine):
-        raise ConfigError(
-            "MICROREACH_DATABASE_URL",
-            "the database schema is not up to date; run `microreach db upgrade`",
-        )
+    database = open_database(get_settings())
     try:
         with database.transaction() as session:
             user, organisation = service.create_operator_user(

@@ -12,8 +12,7 @@ from microreach.config import get_settings
 from microreach.connectors import tasks
 from microreach.connectors.refresh import RefreshResult
 from microreach.creators.enums import Platform
-from microreach.db import migrate
-from microreach.db.session import Database
+from microreach.db.session import open_database
 from microreach.kit.errors import ConfigError, InvalidError
 
 
@@ -32,13 +31,7 @@ def refresh_command(
 ) -> None:
     """Refresh accounts through the official APIs: priority first, then the stalest."""
     settings = get_settings()
-    database = Database.from_settings(settings)
-    database.check()
-    if not migrate.is_current(database.engine):
-        raise ConfigError(
-            "MICROREACH_DATABASE_URL",
-            "the database schema is not up to date; run `microreach db upgrade`",
-        )
+    database = open_database(settings)
     platforms = [_platform(p) for p in platform] if platform else None
     connectors = tasks.connectors_for(database, settings, platforms)
     if not connectors:

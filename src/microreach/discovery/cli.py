@@ -7,10 +7,8 @@ import time
 import typer
 
 from microreach.config import get_settings
-from microreach.db import migrate
-from microreach.db.session import Database
+from microreach.db.session import open_database
 from microreach.discovery import service
-from microreach.kit.errors import ConfigError
 
 discovery_app = typer.Typer(help="Discovery: the search index.", no_args_is_help=True)
 
@@ -19,12 +17,7 @@ discovery_app = typer.Typer(help="Discovery: the search index.", no_args_is_help
 def index() -> None:
     """Rebuild the discovery index from the stored scores (run after `microreach score`)."""
     settings = get_settings()
-    database = Database.from_settings(settings)
-    if not migrate.is_current(database.engine):
-        raise ConfigError(
-            "MICROREACH_DATABASE_URL",
-            "the database schema is not up to date; run `microreach db upgrade`",
-        )
+    database = open_database(settings)
     started = time.perf_counter()
     with database.engine.connect() as connection:
         result = service.refresh_index(connection, settings)

@@ -24,13 +24,12 @@ from rich.progress import (
 
 from microreach.config import get_settings
 from microreach.creators.enums import Platform
-from microreach.db import migrate
-from microreach.db.session import Database
+from microreach.db.session import Database, open_database
 from microreach.imports import mapping, service
 from microreach.imports.formats import FileFormat
 from microreach.imports.schemas import ImportKind, ImportReport
 from microreach.imports.validate import FieldError, parse_time
-from microreach.kit.errors import ConfigError, InvalidError
+from microreach.kit.errors import InvalidError
 
 SHOWN_ERRORS = 20
 import_app = typer.Typer(
@@ -159,14 +158,7 @@ def _import(
 
 
 def _database() -> Database:
-    database = Database.from_settings(get_settings())
-    database.check()
-    if not migrate.is_current(database.engine):
-        raise ConfigError(
-            "MICROREACH_DATABASE_URL",
-            "the database schema is not up to date; run `microreach db upgrade`",
-        )
-    return database
+    return open_database(get_settings())
 
 
 def _captured_at(value: str | None) -> datetime | None:
