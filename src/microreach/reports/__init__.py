@@ -1,0 +1,1 @@
+"""Campaign measurement: metric definitions, report runners, tier comparison, exports."""
