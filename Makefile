@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: install demo serve test lint format bench clean
+.PHONY: install demo serve test e2e screenshots lint format bench clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -28,6 +28,12 @@ serve: install
 
 test: install ## the whole suite (PostgreSQL when MICROREACH_TEST_DATABASE_URL is set)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+e2e: install ## only the browser tests (tests/e2e; needs Debian's chromium package)
+	$(BIN)/pytest -m e2e $(PYTEST_ARGS)
+
+screenshots: install ## regenerate docs/screenshots from the end-to-end journey
+	$(BIN)/python scripts/screenshots.py
 
 lint: install ## ruff and mypy --strict, as CI runs them
 	$(BIN)/ruff check src tests bench scripts

@@ -18,6 +18,11 @@ recorded == 302 responses (plus at most the requests in flight when wrk stopped)
 Needs wrk: `apt-get install wrk` (Debian/Ubuntu) or `brew install wrk` (macOS).
 PostgreSQL instead of SQLite: MICROREACH_BENCH_DATABASE_URL=postgresql+psycopg://... (an
 empty database).
+
+Scale profile (`--profile scale`, needs MICROREACH_BENCH_DATABASE_URL on PostgreSQL and Redis):
+the redirect hands clicks to the Redis stream (`MICROREACH_CLICK_TRANSPORT=redis`) and one
+`microreach click-worker` process writes them to PostgreSQL; clicks are counted once the
+stream is drained.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import psutil
+import redis
 import sqlalchemy as sa
 
 from microreach.accounts.models import Organisation
@@ -45,6 +51,7 @@ from microreach.db import migrate
 from microreach.db import models as _all_models  # noqa: F401  (every table in the metadata)
 from microreach.db.engine import make_engine
 from microreach.links.models import Link
+from microreach.links.stream import STREAM
 
 BROWSER_UA = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
@@ -219,6 +226,8 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--links", type=int, default=1000)
+    parser.add_argument("--profile", choices=("embedded", "scale"), default="embedded")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/12")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk not found: apt-get install wrk (Debian/Ubuntu), brew install wrk")
@@ -235,6 +244,15 @@ def main() -> None:
         dropped += ("MICROREACH_TEST_",)
         env = {key: value for key, value in os.environ.items() if not key.startswith(dropped)}
         env |= {"MICROREACH_DATA_DIR": str(root / "data"), "MICROREACH_DATABASE_URL": url}
+        worker: subprocess.Popen[bytes] | None = None
+        if args.profile == "scale":
+            if not url.startswith("postgresql"):
+                raise SystemExit("--profile scale needs MICROREACH_BENCH_DATABASE_URL=postgresql…")
+            redis.Redis.from_url(args.redis_url).delete(STREAM)
+            env |= {"MICROREACH_REDIS_URL": args.redis_url, "MICROREACH_CLICK_TRANSPORT": "redis"}
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "microreach", "click-worker"], env=env, cwd=Path.cwd()
+            )
         runs = (("1 link", f"/{slugs[0]}", None), (f"{args.links} links", "/", lua))
 
         # Both servers run side by side and each microreach run is followed at once by the
@@ -250,6 +268,8 @@ def main() -> None:
                 mine = run_wrk(server.port, path, script, args.duration, args.connections)
                 mine.name, mine.peak_mb = name, server.peak_mb
                 time.sleep(0.5)  # let the last in-flight batch commit
+                if worker is not None:
+                    drain(args.redis_url)
                 clicks = count_clicks(url) - clicks_before
                 clicks_before += clicks
                 baseline = run_wrk(bare.port, path, script, args.duration, args.connections)
@@ -258,11 +278,27 @@ def main() -> None:
         finally:
             server.stop()
             bare.stop()
-    report(results, url)
+            if worker is not None:
+                worker.terminate()
+                worker.wait(timeout=30)
+    report(results, url, args.profile)
 
 
-def report(results: list[tuple[Result, Result, int]], url: str) -> None:
+def drain(redis_url: str, timeout: float = 120.0) -> None:
+    """Wait until the click workers wrote and acknowledged everything in the stream."""
+    client = redis.Redis.from_url(redis_url)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if client.xlen(STREAM) == 0:
+            return
+        time.sleep(0.2)
+    raise SystemExit(f"the click stream was not drained within {timeout:.0f} s")
+
+
+def report(results: list[tuple[Result, Result, int]], url: str, profile: str) -> None:
     database = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+    if profile == "scale":
+        database += " + Redis stream + 1 click worker (scale profile)"
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     print(f"redirect benchmark: wrk 1 thread, uvicorn 1 process, {database}")
     print(f"machine: {os.cpu_count()} CPUs, load average {load} (1, 5, 15 min) at the end")

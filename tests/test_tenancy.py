@@ -35,7 +35,8 @@ from microreach.conversions.models import (
 from microreach.db.models import metadata
 from microreach.db.session import Database
 from microreach.kit.clock import utcnow
-from microreach.links.models import Link
+from microreach.links.models import BioPage, Link, ShortDomain
+from microreach.reports import sharing
 from tests.accounts.support import token
 from tests.campaigns.support import PNG, accepted, api, brand, creator, invite, link_path
 from tests.factories import make_account
@@ -163,6 +164,13 @@ ROUTES: dict[tuple[str, str], Spec] = {
     ("GET", "/mail"): own(),
     ("POST", "/portal/claims"): own(form={"platform": "instagram", "handle": "{handle}"}),
     ("POST", "/portal/claims/{claim_id}/check"): scoped(form={}),
+    # Platform connections (creator portal; a creator's own, never an organisation's)
+    ("GET", "/portal/connections"): own(),
+    ("POST", "/portal/connections/connect/{platform}"): own(form={}),
+    ("GET", "/portal/connections/callback/{platform}"): own(query="state=x&code=y"),
+    ("POST", "/portal/connections/disconnect/{platform}"): scoped(
+        form={"account_id": "{account_id}"}
+    ),
     # Links
     ("POST", "/api/v1/links"): own(json={"destination": "https://example.com/"}),
     ("POST", "/api/v1/links/bulk"): own(
@@ -174,6 +182,32 @@ ROUTES: dict[tuple[str, str], Spec] = {
     ("GET", "/api/v1/links/{link_id}/clicks"): scoped(),
     ("GET", "/api/v1/links/{link_id}/qr.{kind}"): scoped(),
     ("GET", "/links"): own(),
+    ("POST", "/api/v1/links/bulk-campaign"): scoped(
+        json={"campaign_id": "{campaign_id}", "destination": "https://example.com/"}
+    ),
+    ("GET", "/api/v1/short-domains"): own(),
+    ("POST", "/api/v1/short-domains"): own(json={"host": "outsider-short.example"}),
+    ("POST", "/api/v1/short-domains/{domain_id}/check"): scoped(json={}),
+    ("PATCH", "/api/v1/short-domains/{domain_id}"): scoped(json={"enabled": False}),
+    ("DELETE", "/api/v1/short-domains/{domain_id}"): scoped(),
+    ("GET", "/links/new"): own(query="creator_id={creator_id}"),
+    ("POST", "/links/new"): own(form={"destination": "https://example.com/"}),
+    ("GET", "/links/bulk"): own(),
+    ("POST", "/links/bulk"): scoped(
+        form={"campaign_id": "{campaign_id}", "destination": "https://example.com/"}
+    ),
+    ("GET", "/links/domains"): own(),
+    ("POST", "/links/domains"): own(form={"host": "outsider-short.example"}),
+    ("POST", "/links/domains/{domain_id}/{action}"): scoped(form={}),
+    ("GET", "/links/{link_id}"): scoped(),
+    ("POST", "/links/{link_id}"): scoped(form={"destination": "https://example.com/"}),
+    ("POST", "/links/{link_id}/enabled"): scoped(form={"enabled": "false"}),
+    ("GET", "/@{handle}"): public(
+        "a creator's link-in-bio page: public by design, it lists only short links (the "
+        "world's creator has one, so the page is really drawn here)"
+    ),
+    ("GET", "/portal/bio"): own(),
+    ("POST", "/portal/bio"): own(form={"handle": "outsider.page", "bio": "outsider"}),
     # Conversions and promo codes
     ("POST", "/api/v1/promo-codes"): own(json={"code": "OUTSIDER1", "creator_id": "{creator_id}"}),
     ("GET", "/api/v1/promo-codes"): own(),
@@ -237,6 +271,83 @@ ROUTES: dict[tuple[str, str], Spec] = {
         form={"status": "missed"}
     ),
     ("POST", "/campaigns/{campaign_id}/deliverables/{deliverable_id}/recheck"): scoped(form={}),
+    # Lists, notes and tags, saved searches
+    ("GET", "/api/v1/lists"): own(),
+    ("POST", "/api/v1/lists"): own(json={"name": "Outsider list"}),
+    ("GET", "/api/v1/lists/{list_id}"): scoped(),
+    ("PATCH", "/api/v1/lists/{list_id}"): scoped(json={"name": "Outsider"}),
+    ("DELETE", "/api/v1/lists/{list_id}"): scoped(),
+    ("POST", "/api/v1/lists/{list_id}/members"): scoped(json={"account_ids": ["{account_id}"]}),
+    ("POST", "/api/v1/lists/{list_id}/members/remove"): scoped(
+        json={"account_ids": ["{account_id}"]}
+    ),
+    ("PUT", "/api/v1/lists/{list_id}/order"): scoped(json={"account_ids": ["{account_id}"]}),
+    ("GET", "/api/v1/lists/{list_id}/export.csv"): scoped(),
+    ("POST", "/api/v1/lists/{list_id}/campaign"): scoped(json={"campaign_id": "{campaign_id}"}),
+    ("GET", "/api/v1/lists/creators/{account_id}"): own(),
+    ("POST", "/api/v1/lists/creators/{account_id}/notes"): own(json={"body": "outsider"}),
+    ("PUT", "/api/v1/lists/creators/{account_id}/tags"): own(json={"tags": ["outsider"]}),
+    ("DELETE", "/api/v1/lists/notes/{note_id}"): scoped(),
+    ("GET", "/api/v1/saved-searches"): own(),
+    ("POST", "/api/v1/saved-searches"): own(json={"name": "Outsider", "query": {}}),
+    ("GET", "/api/v1/saved-searches/{search_id}"): scoped(),
+    ("PATCH", "/api/v1/saved-searches/{search_id}"): scoped(json={"name": "Outsider"}),
+    ("DELETE", "/api/v1/saved-searches/{search_id}"): scoped(),
+    ("GET", "/lists"): own(),
+    ("POST", "/lists"): own(form={"name": "Outsider list"}),
+    ("GET", "/lists/add"): own(query="account_id={account_id}"),
+    ("POST", "/lists/add"): scoped(form={"account_id": "{account_id}", "list_id": "{list_id}"}),
+    ("GET", "/lists/creators/{account_id}"): own(),
+    ("POST", "/lists/creators/{account_id}/notes"): own(form={"body": "outsider"}),
+    ("POST", "/lists/creators/{account_id}/tags"): own(form={"tags": "outsider"}),
+    ("POST", "/lists/notes/{note_id}/delete"): scoped(form={}),
+    ("POST", "/lists/searches"): own(form={"name": "Outsider", "query": "platform=instagram"}),
+    ("GET", "/lists/searches/{search_id}/count"): scoped(),
+    ("POST", "/lists/searches/{search_id}/rename"): scoped(form={"name": "Outsider"}),
+    ("POST", "/lists/searches/{search_id}/delete"): scoped(form={}),
+    ("GET", "/lists/{list_id}"): scoped(),
+    ("POST", "/lists/{list_id}"): scoped(form={"name": "Outsider"}),
+    ("POST", "/lists/{list_id}/delete"): scoped(form={}),
+    ("POST", "/lists/{list_id}/members/{account_id}/remove"): scoped(form={}),
+    ("POST", "/lists/{list_id}/campaign"): scoped(form={"campaign_id": "{campaign_id}"}),
+    # Campaign reports: the member page, its downloads and read-only links
+    ("GET", "/campaigns/{campaign_id}/report"): scoped(),
+    ("GET", "/campaigns/{campaign_id}/report.csv"): scoped(query="table=creators"),
+    ("GET", "/campaigns/{campaign_id}/report.zip"): scoped(),
+    ("GET", "/campaigns/{campaign_id}/report.xlsx"): scoped(),
+    ("GET", "/campaigns/{campaign_id}/report.pdf"): scoped(),
+    ("POST", "/campaigns/{campaign_id}/report/shares"): scoped(form={"days": "30"}),
+    ("POST", "/campaigns/{campaign_id}/report/shares/{share_id}/revoke"): scoped(form={}),
+    ("GET", "/api/v1/campaigns/{campaign_id}/report-shares"): scoped(),
+    # Campaign reports: JSON, tier comparison, EMV value table, manual post metrics
+    ("GET", "/api/v1/campaigns/{campaign_id}/report"): scoped(),
+    ("GET", "/api/v1/reports/tier-comparison"): own(),
+    ("GET", "/api/v1/reports/emv-table"): own(),
+    ("PUT", "/api/v1/reports/emv-table"): own(
+        json={
+            "currency": "EUR",
+            "rates": [{"platform": "*", "action": "likes", "low_per_1000": 1, "high_per_1000": 2}],
+        }
+    ),
+    ("POST", "/api/v1/campaigns/{campaign_id}/posts/{post_id}/metrics"): scoped(json={"likes": 1}),
+    ("POST", "/api/v1/campaigns/{campaign_id}/report-shares"): scoped(json={"days": 30}),
+    ("DELETE", "/api/v1/report-shares/{share_id}"): scoped(),
+    ("GET", "/reports/tiers"): own(),
+    ("GET", "/reports/tiers/{currency}"): own(),
+    ("GET", "/reports/tiers/{currency}/report.csv"): own(query="table=tier_comparison"),
+    ("GET", "/reports/tiers/{currency}/report.zip"): own(),
+    ("GET", "/reports/tiers/{currency}/report.xlsx"): own(),
+    ("GET", "/reports/tiers/{currency}/report.pdf"): own(),
+    ("GET", "/reports/shared/{token}"): public(
+        "a report shared by a read-only link: the random token in the address is the "
+        "authority (tests/reports/test_sharing.py); a wrong, expired or revoked one is a 404"
+    ),
+    ("GET", "/reports/shared/{token}/report.csv"): public(
+        "a shared report's table as CSV, behind the same token", query="table=creators"
+    ),
+    ("GET", "/reports/shared/{token}/report.zip"): public("a shared report's tables, same token"),
+    ("GET", "/reports/shared/{token}/report.xlsx"): public("a shared report as XLSX, same token"),
+    ("GET", "/reports/shared/{token}/report.pdf"): public("a shared report as PDF, same token"),
     # Brand profile (always the caller's own organisation's)
     ("GET", "/api/v1/brand-profile"): own(),
     ("PUT", "/api/v1/brand-profile"): own(json={"name": "Outsider"}),
@@ -272,6 +383,11 @@ SECRETS = (
     "quartz-brand.example",
     "QUARTZ10",
     "QUARTZ-ORDER",
+    "QUARTZ-LIST",
+    "QUARTZ-NOTE",
+    "quartz-secret-tag",
+    "QUARTZ-SEARCH",
+    "quartz-short.example",
 )
 
 
@@ -374,13 +490,21 @@ def world(
     invitation = organisations.invite(
         session, settings, ctx, "quartz.invitee@example.com", "member", now
     )
+    domain = ShortDomain(
+        organisation_id=org.id, host="quartz-short.example", enabled=True, verified_at=now
+    )
+    session.add(domain)
     link = Link(
         organisation_id=org.id,
         slug="quartzslug",
         destination="https://quartz-destination.example/",
         campaign_id=uuid.UUID(campaign["id"]),
+        creator_id=account.creator_id,
     )
     session.add(link)
+    session.flush()
+    zed_id = session.scalars(sa.select(User.id).where(User.email == "zed.secret@example.com")).one()
+    session.add(BioPage(user_id=zed_id, handle=account.handle, bio="Quartz bio line"))
     session.flush()
     code = PromoCode(
         id=uuid.uuid4(),
@@ -406,6 +530,7 @@ def world(
         )
     )
     session.flush()
+    share = sharing.create_share(session, settings, ctx, uuid.UUID(campaign["id"]), 30, now)
     zed_user = session.scalars(sa.select(User).where(User.email == "zed.secret@example.com")).one()
     ids = {
         "campaign_id": campaign["id"],
@@ -419,6 +544,10 @@ def world(
         "membership_id": str(membership.id),
         "claim_id": str(uuid.uuid4()),
         "link_id": str(link.id),
+        "share_id": str(share.share.id),
+        "currency": "EUR",
+        "domain_id": str(domain.id),
+        "action": "remove",
         "code_id": str(code.id),
         "kind": "png",
         "token": "0" * 32,
@@ -426,8 +555,29 @@ def world(
         "account_id": str(account.id),
         "handle": account.handle,
         "pending_token": pending_token,
+        "post_id": str(uuid.uuid4()),
+        **_quartz_lists(alice, str(account.id)),
+        "platform": "instagram",
     }
     yield World(ids, org.id, [user.id, zed_user.id])
+
+
+def _quartz_lists(alice: TestClient, account_id: str) -> dict[str, str]:
+    """A list with the account on it, a note, a tag and a saved search of the first
+    organisation."""
+    made = api(alice, "POST", "/api/v1/lists", {"name": "QUARTZ-LIST", "description": "x"})
+    list_id = made.json()["id"]
+    api(alice, "POST", f"/api/v1/lists/{list_id}/members", {"account_ids": [account_id]})
+    note = api(alice, "POST", f"/api/v1/lists/creators/{account_id}/notes", {"body": "QUARTZ-NOTE"})
+    api(alice, "PUT", f"/api/v1/lists/creators/{account_id}/tags", {"tags": ["quartz-secret-tag"]})
+    search = api(
+        alice,
+        "POST",
+        "/api/v1/saved-searches",
+        {"name": "QUARTZ-SEARCH", "query": {"platform": ["instagram"]}},
+    )
+    assert search.status_code == 201, search.text
+    return {"list_id": list_id, "note_id": note.json()["id"], "search_id": search.json()["id"]}
 
 
 _BRIEF_KEYS = (

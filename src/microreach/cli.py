@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -21,11 +21,17 @@ from microreach.discovery import service as discovery
 from microreach.discovery.cli import discovery_app
 from microreach.evaluation.cli import eval_app, followers_app
 from microreach.imports.cli import import_app
+from microreach.jobs.cli import scheduler_command, worker_command
 from microreach.kit.errors import ConfigError, MicroreachError
+from microreach.links.cli import click_worker_command
 from microreach.observability.logs import setup_logging
+from microreach.privacy.cli import export_command, forget_command, import_bundle_command
 from microreach.science.tiers import get_scheme
 from microreach.scores import service as scores
 from microreach.synthetic import service as synthetic
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 DEMO_SEED = 2026
 DEMO_CREATORS = 5000
@@ -44,6 +50,12 @@ app.add_typer(followers_app, name="followers")
 app.command("refresh")(refresh_command)
 app.add_typer(import_app, name="import")
 app.add_typer(discovery_app, name="discovery")
+app.command("worker")(worker_command)
+app.command("scheduler")(scheduler_command)
+app.command("export")(export_command)
+app.command("import-bundle")(import_bundle_command)
+app.command("forget")(forget_command)
+app.command("click-worker")(click_worker_command)
 console = Console(stderr=True)
 
 
@@ -173,26 +185,60 @@ def _run_generate(
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (MICROREACH_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (MICROREACH_PORT).")] = None,
+    workers: Annotated[
+        int, typer.Option(help="Web processes (uvicorn workers) sharing the port.", min=1)
+    ] = 1,
 ) -> None:
-    """Serve the web app and the API."""
+    """Serve the web app and the API (and, without Redis, run the periodic jobs)."""
     settings = get_settings()
-    _serve(settings, _database(settings), host or settings.host, port or settings.port)
+    _serve(settings, _database(settings), host or settings.host, port or settings.port, workers)
 
 
-def _serve(settings: Settings, database: Database, host: str, port: int) -> None:
+def _serve(settings: Settings, database: Database, host: str, port: int, workers: int = 1) -> None:
     import uvicorn
 
+    from microreach.jobs import configure
+    from microreach.jobs.scheduler import start_for_serve
     from microreach.web.app import create_app
 
+    # Without Redis the periodic jobs run in a thread of this process: with --workers N that
+    # is the supervisor, which serves no requests, so they run once and not N times.
+    background = start_for_serve(settings, configure(settings, database))
     # Our handler formats uvicorn's lines too (JSON in production); our middleware logs access.
-    uvicorn.run(
-        create_app(settings, database),
-        host=host,
-        port=port,
-        log_level=settings.log_level,
-        log_config=None,
-        access_log=False,
-    )
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_level": settings.log_level,
+        "log_config": None,
+        "access_log": False,
+    }
+    try:
+        if workers == 1:
+            uvicorn.run(create_app(settings, database), **options)
+        else:
+            if settings.resolved_database_url.startswith("sqlite"):
+                typer.echo(
+                    f"note: {workers} web processes share one SQLite file; SQLite lets one of "
+                    "them write at a time (the others wait up to 15 s), so writes do not "
+                    "scale with processes: use PostgreSQL for that.",
+                    err=True,
+                )
+            uvicorn.run("microreach.cli:web_app", factory=True, workers=workers, **options)
+    finally:
+        if background is not None:
+            background.close()
+
+
+def web_app() -> FastAPI:
+    """The app factory each process of `serve --workers N` calls (its own pool and writer)."""
+    from microreach.jobs import configure
+    from microreach.web.app import create_app
+
+    setup_logging()
+    settings = get_settings()
+    database = Database.from_settings(settings)
+    configure(settings, database)
+    return create_app(settings, database)
 
 
 @app.command()

@@ -69,6 +69,12 @@ class Settings(BaseSettings):
         default=True, description="Serve Prometheus metrics at /metrics and record them."
     )
     tier_scheme: str = Field(default="brief", description="Default follower tier scheme.")
+    tier_overrides: str = Field(
+        default="",
+        description="Per-platform tier ladders as JSON, used under every scheme: a scheme key "
+        'or tier lower bounds per platform, e.g. {"youtube": "later-fohr-2021", "tiktok": '
+        '{"nano": 0, "micro": 5000, "mid": 100000}} (docs/metrics.md, Follower tiers).',
+    )
     public_url: str | None = Field(
         default=None,
         description="Address people use to reach microreach, for links in emails; "
@@ -120,10 +126,21 @@ class Settings(BaseSettings):
         ge=0,
         description="How long (ms) the click writer waits for more clicks before committing.",
     )
+    click_transport: Literal["database", "redis"] = Field(
+        default="database",
+        description="Where the redirect hands clicks: the database (group-commit writer) or "
+        "the Redis stream that `microreach click-worker` processes write to the database.",
+    )
     click_retention_days: int = Field(
         default=0,
         ge=0,
         description="Delete raw clicks older than this many days once rolled up; 0 keeps them.",
+    )
+    snapshot_retention_days: int = Field(
+        default=0,
+        ge=0,
+        description="Delete metric snapshots older than this many days (each series keeps its "
+        "newest); 0 keeps them.",
     )
     destination_allow_private: bool = Field(
         default=False,
@@ -220,6 +237,32 @@ class Settings(BaseSettings):
         default=14, ge=1, le=90, description="Days a campaign invitation link stays valid."
     )
 
+    # Jobs (microreach.jobs): the periodic jobs and the scheduler that enqueues them.
+    scheduler_in_process: bool = Field(
+        default=True,
+        description="Without Redis, `microreach serve` and `demo` run the periodic jobs in a "
+        "background thread; off leaves them to cron or `microreach scheduler`.",
+    )
+    scheduler_lease_seconds: float = Field(
+        default=30.0,
+        ge=1,
+        le=3600,
+        description="TTL of the scheduler's Redis lease; a dead leader is replaced after it.",
+    )
+    schedule_rollup_seconds: int = Field(
+        default=300, ge=0, description="Seconds between click rollups; 0 turns them off."
+    )
+    schedule_missed_deliverables_seconds: int = Field(
+        default=3600,
+        ge=0,
+        description="Seconds between marking overdue deliverables missed; 0 turns it off.",
+    )
+    schedule_refresh_seconds: int = Field(
+        default=900,
+        ge=0,
+        description="Seconds between refreshes of due accounts (then rescoring); 0 turns it off.",
+    )
+
     @field_validator("log_level")
     @classmethod
     def _known_log_level(cls, value: str) -> str:
@@ -227,6 +270,23 @@ class Settings(BaseSettings):
         if value.lower() not in allowed:
             raise ValueError(f"must be one of {', '.join(allowed)}")
         return value.lower()
+
+    @field_validator("tier_overrides")
+    @classmethod
+    def _valid_tier_overrides(cls, value: str) -> str:
+        from microreach.creators.enums import Platform
+        from microreach.science.tiers import parse_overrides
+
+        parse_overrides(value, [p.value for p in Platform])
+        return value
+
+    @property
+    def tier_ladders(self) -> dict[str, Any]:
+        """MICROREACH_TIER_OVERRIDES parsed: platform -> tiers (science.tiers.Tier)."""
+        from microreach.creators.enums import Platform
+        from microreach.science.tiers import parse_overrides
+
+        return parse_overrides(self.tier_overrides, [p.value for p in Platform])
 
     @field_validator("tier_scheme")
     @classmethod
@@ -362,12 +422,25 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Se
     except ValidationError as exc:
         raise _first_error(exc) from None
     _check_production(settings)
+    if settings.click_transport == "redis" and not settings.redis_url:
+        raise ConfigError(
+            f"{ENV_PREFIX}CLICK_TRANSPORT", "is redis, so MICROREACH_REDIS_URL must be set"
+        )
     _ensure_data_dir(settings.data_dir)
+    configure_tiers(settings)
     if settings.secret_key is None:
         settings = settings.model_copy(
             update={"secret_key": _development_secret(settings.data_dir)}
         )
     return settings
+
+
+def configure_tiers(settings: Settings) -> None:
+    """Put the settings' per-platform tier ladders in force in this process (every tier
+    computed here, by the scores, discovery or the API, then uses them)."""
+    from microreach.science.tiers import configure_overrides
+
+    configure_overrides(settings.tier_ladders)
 
 
 def _from_mapping(env: dict[str, str], overrides: dict[str, Any]) -> Settings:

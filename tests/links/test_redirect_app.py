@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from microreach.config import Settings
 from microreach.db.session import Database
+from microreach.kit.clock import utcnow
 from microreach.links.models import Click, ShortDomain
 from microreach.links.redirect import create_redirect_app
 from tests.links.conftest import BROWSER_UA, Tenant
@@ -25,7 +26,9 @@ def redirects(link_settings: Settings, database: Database) -> Iterator[TestClien
 
 
 def add_domain(session: Session, tenant: Tenant, host: str) -> ShortDomain:
-    domain = ShortDomain(organisation_id=tenant.organisation.id, host=host)
+    domain = ShortDomain(
+        organisation_id=tenant.organisation.id, host=host, enabled=True, verified_at=utcnow()
+    )
     session.add(domain)
     session.flush()
     return domain

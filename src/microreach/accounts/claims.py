@@ -80,6 +80,29 @@ def check_claim(session: Session, user: User, claim_id: uuid.UUID, now: datetime
     return _claim_out(claim, account)
 
 
+def verify_by_platform_sign_in(
+    session: Session, user: User, account: PlatformAccount, now: datetime
+) -> ClaimOut:
+    """The creator signed in to the platform as this account (OAuth, from the portal's connect
+    button): that proves it as well as a bio code, so the claim is verified (created if need
+    be). An account verified by another creator stays theirs."""
+    _require_creator(user)
+    _not_held_by_another(session, user, account)
+    claim = repository.claim_for(session, user.id, account.id)
+    if claim is None:
+        claim = repository.add(
+            session,
+            CreatorClaim(
+                user_id=user.id, platform_account_id=account.id, code=claim_code(), created_at=now
+            ),
+        )
+    if claim.status is not ClaimStatus.VERIFIED:
+        claim.status = ClaimStatus.VERIFIED
+        claim.verified_at = now
+        session.flush()
+    return _claim_out(claim, account)
+
+
 def _not_held_by_another(session: Session, user: User, account: PlatformAccount) -> None:
     holder = repository.verified_claim_for_account(session, account.id)
     if holder is not None and holder.user_id != user.id:

@@ -41,6 +41,8 @@ class ApiScope(StrEnum):
     CONVERSIONS_WRITE = "conversions:write"
     REPORTS_READ = "reports:read"
     CREATORS_READ = "creators:read"
+    LISTS_READ = "lists:read"
+    LISTS_WRITE = "lists:write"
 
 
 class ClaimStatus(StrEnum):

@@ -45,6 +45,8 @@ SCOPE_LABELS = {
     ApiScope.CONVERSIONS_WRITE: "Report conversions (sales, sign-ups)",
     ApiScope.REPORTS_READ: "Read campaign reports",
     ApiScope.CREATORS_READ: "Read creators",
+    ApiScope.LISTS_READ: "Read lists, notes, tags and saved searches",
+    ApiScope.LISTS_WRITE: "Change lists, notes, tags and saved searches",
 }
 
 

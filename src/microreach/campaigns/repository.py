@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from microreach.campaigns.enums import CampaignStatus, DeliverableStatus, MemberStatus
 from microreach.campaigns.models import (
     AuditEvent,
     Campaign,
@@ -225,3 +226,49 @@ def audit_events(
         .order_by(AuditEvent.at.desc(), AuditEvent.id)
     )
     return list(session.scalars(query))
+
+
+# System jobs (campaigns.tasks): across organisations, never reached from a request.
+
+
+def overdue_deliverables(
+    session: Session,
+    due_before: date,
+    statuses: Sequence[DeliverableStatus],
+    campaign_statuses: Sequence[CampaignStatus],
+    limit: int = 1000,
+) -> list[Deliverable]:
+    """Deliverables due before ``due_before`` still in ``statuses``, of campaigns in
+    ``campaign_statuses``, locked for this transaction (rows another run holds are skipped)."""
+    query = (
+        sa.select(Deliverable)
+        .join(Campaign, Campaign.id == Deliverable.campaign_id)
+        .where(
+            Deliverable.due_on < due_before,
+            Deliverable.status.in_(list(statuses)),
+            Campaign.status.in_(list(campaign_statuses)),
+        )
+        .order_by(Deliverable.due_on, Deliverable.id)
+        .limit(limit)
+        .with_for_update(of=Deliverable, skip_locked=True)
+    )
+    return list(session.scalars(query))
+
+
+def member_account_ids(
+    session: Session,
+    member_statuses: Sequence[MemberStatus],
+    campaign_statuses: Sequence[CampaignStatus],
+) -> set[uuid.UUID]:
+    """Platform accounts invited to or working in campaigns of those statuses (all
+    organisations: the refresh scheduler's priority group)."""
+    query = (
+        sa.select(CampaignCreator.platform_account_id)
+        .join(Campaign, Campaign.id == CampaignCreator.campaign_id)
+        .where(
+            CampaignCreator.status.in_(list(member_statuses)),
+            Campaign.status.in_(list(campaign_statuses)),
+        )
+        .distinct()
+    )
+    return set(session.scalars(query))

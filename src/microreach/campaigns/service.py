@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -12,8 +13,8 @@ from microreach.accounts.context import OrgContext
 from microreach.accounts.enums import Role
 from microreach.campaigns import audit, repository
 from microreach.campaigns.checks import normalise_tags
-from microreach.campaigns.enums import CAMPAIGN_TRANSITIONS, CampaignStatus
-from microreach.campaigns.models import AuditEvent, Campaign
+from microreach.campaigns.enums import CAMPAIGN_TRANSITIONS, CampaignStatus, MemberStatus
+from microreach.campaigns.models import AuditEvent, Campaign, CampaignCreator
 from microreach.campaigns.money import check_amount, check_currency
 from microreach.campaigns.schemas import CampaignIn
 from microreach.kit.errors import ConflictError, InvalidError, NotFoundError
@@ -166,6 +167,66 @@ def audit_log(session: Session, ctx: OrgContext, campaign_id: uuid.UUID) -> list
     return repository.audit_events(session, ctx.organisation.id, campaign_id)
 
 
+@dataclass(frozen=True, slots=True)
+class MemberRef:
+    """A creator's place in a campaign, as other domains (links) read it."""
+
+    member_id: uuid.UUID
+    organisation_id: uuid.UUID
+    campaign_id: uuid.UUID
+    campaign_name: str
+    campaign_status: CampaignStatus
+    creator_id: uuid.UUID
+    platform_account_id: uuid.UUID
+    status: MemberStatus
+
+
+def campaign_members(
+    session: Session, ctx: OrgContext, campaign_id: uuid.UUID, *, accepted_only: bool = False
+) -> list[MemberRef]:
+    """The creators invited to one of the organisation's campaigns (404 for another's)."""
+    campaign = get_campaign(session, ctx, campaign_id)
+    return [
+        _member_ref(member, campaign)
+        for member in repository.members_of(session, ctx.organisation.id, campaign_id)
+        if not accepted_only or member.status is MemberStatus.ACCEPTED
+    ]
+
+
+def organisation_members(session: Session, ctx: OrgContext) -> list[MemberRef]:
+    """Every creator invited to any of the organisation's campaigns, newest campaign first."""
+    return [
+        _member_ref(member, campaign)
+        for campaign in list_campaigns(session, ctx)
+        for member in repository.members_of(session, ctx.organisation.id, campaign.id)
+    ]
+
+
+def accepted_memberships_of_user(session: Session, user_id: uuid.UUID) -> list[MemberRef]:
+    """The campaigns a creator user accepted, through the invitations bound to that user."""
+    refs = []
+    for member in repository.members_of_user(session, user_id):
+        if member.status is not MemberStatus.ACCEPTED:
+            continue
+        campaign = repository.get_campaign(session, member.organisation_id, member.campaign_id)
+        if campaign is not None:
+            refs.append(_member_ref(member, campaign))
+    return refs
+
+
+def _member_ref(member: CampaignCreator, campaign: Campaign) -> MemberRef:
+    return MemberRef(
+        member_id=member.id,
+        organisation_id=member.organisation_id,
+        campaign_id=campaign.id,
+        campaign_name=campaign.name,
+        campaign_status=campaign.status,
+        creator_id=member.creator_id,
+        platform_account_id=member.platform_account_id,
+        status=member.status,
+    )
+
+
 def require_status(campaign: Campaign, allowed: frozenset[CampaignStatus], action: str) -> None:
     if campaign.status not in allowed:
         names = " or ".join(sorted(s.value for s in allowed))
@@ -178,3 +239,13 @@ def _jsonable(value: Any) -> Any:
     if hasattr(value, "value"):
         return value.value
     return value
+
+
+def working_account_ids(session: Session) -> set[uuid.UUID]:
+    """Platform accounts of creators invited to or working in a draft or active campaign, of
+    any organisation (for system jobs such as the refresh scheduler, never for a request)."""
+    return repository.member_account_ids(
+        session,
+        (MemberStatus.INVITED, MemberStatus.COUNTERED, MemberStatus.ACCEPTED),
+        (CampaignStatus.DRAFT, CampaignStatus.ACTIVE),
+    )

@@ -300,6 +300,13 @@ class InstagramConnector:
                 found.append((str(linked["id"]), str(linked["username"]).lower()))
         return found
 
+    def revoke(self, access_token: str) -> None:
+        """Withdraw every permission the person granted the app (DELETE /me/permissions)."""
+        try:
+            self._client.request("DELETE", "me/permissions", params={"access_token": access_token})
+        except TokenExpired:  # expired or already revoked: nothing left to withdraw
+            return
+
     def _app_id(self) -> str:
         if not self._settings.instagram_app_id:
             raise ConfigError("MICROREACH_INSTAGRAM_APP_ID", "is needed for Facebook Login")

@@ -1,4 +1,5 @@
-"""Tables of the connectors domain: OAuth connections, daily API quota use, refresh state."""
+"""Tables of the connectors domain: OAuth connections and attempts, daily API quota use,
+refresh state."""
 
 from __future__ import annotations
 
@@ -34,6 +35,31 @@ class PlatformConnection(UUIDPrimaryKey, Timestamps, Base):
         StrEnumType(ConnectionStatus), default=ConnectionStatus.ACTIVE
     )
     last_error: Mapped[str | None] = mapped_column(sa.Text)
+    # The creator user who connected from the portal (None for connections made otherwise).
+    user_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    connected_at: Mapped[datetime | None]
+
+
+class OAuthAttempt(UUIDPrimaryKey, Base):
+    """One press of a connect button: what its callback must match. The `state` sent to the
+    platform is a signed, expiring token naming this row; the row binds it to the person's
+    server-side session and is spent by the first callback (`used_at`)."""
+
+    __tablename__ = "oauth_attempts"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    session_id: Mapped[str] = mapped_column(
+        sa.String(64), sa.ForeignKey("user_sessions.id", ondelete="CASCADE"), index=True
+    )
+    platform: Mapped[Platform] = mapped_column(StrEnumType(Platform))
+    verifier: Mapped[str | None] = mapped_column(sa.Text)  # PKCE verifier, Fernet-encrypted
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
 
 
 class ApiQuotaUsage(Base):

@@ -11,6 +11,8 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.orm import Session
+
 from microreach.connectors import repository
 from microreach.connectors.errors import QuotaExceeded
 from microreach.creators.enums import Platform
@@ -65,3 +67,34 @@ class DatabaseQuotaLedger:
     def used(self, platform: Platform) -> int:
         with self._database.sessions() as session:
             return repository.quota_used(session, platform, quota_day(platform, self._clock()))
+
+
+class SessionQuotaLedger:
+    """Spends units in the caller's transaction: for a web request, whose own transaction
+    would otherwise wait on a second writer (SQLite allows one at a time)."""
+
+    def __init__(
+        self,
+        session: Session,
+        limits: Mapping[Platform, int],
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._session = session
+        self._limits = dict(limits)
+        self._clock = clock
+
+    def spend(self, platform: Platform, units: int, *, account: str | None = None) -> None:
+        limit = self._limits.get(platform)
+        if limit is None:
+            return
+        now = self._clock()
+        day = quota_day(platform, now)
+        if not repository.try_spend_quota(self._session, platform, day, units, limit, now):
+            resets = quota_resets_at(platform, now)
+            raise QuotaExceeded(
+                platform.value,
+                f"the daily quota of {limit:,} units is spent (this call needs {units}); "
+                f"it resets at {resets:%Y-%m-%d %H:%M} UTC",
+                account=account,
+                resets_at=resets,
+            )

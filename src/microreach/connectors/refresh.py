@@ -1,9 +1,8 @@
 """Refresh scheduling: which accounts to capture next, and the loop that captures them.
 
 Order: the priority groups first, in the order given, then every other stale account by the
-age of its last capture (never captured first). Today no group is passed: campaigns and
-shortlists do not exist yet. When they do, `tasks.refresh_due` will pass
-`[campaign member account ids, shortlisted account ids]` and nothing here changes. Priority
+age of its last capture (never captured first). `tasks.refresh_due` passes
+`[campaign member account ids, shortlisted account ids]` (`tasks.priority_groups`). Priority
 accounts are also due sooner (MICROREACH_REFRESH_PRIORITY_STALE_HOURS).
 
 Each account is captured in its own transaction, so one failure loses nothing else. A rate

@@ -11,12 +11,18 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from microreach.connectors.enums import ConnectionStatus
-from microreach.connectors.models import AccountRefreshState, ApiQuotaUsage, PlatformConnection
+from microreach.connectors.models import (
+    AccountRefreshState,
+    ApiQuotaUsage,
+    OAuthAttempt,
+    PlatformConnection,
+)
 from microreach.creators.enums import AudienceDimension, Platform
 from microreach.creators.models import (
     AccountSnapshot,
     AudienceShare,
     Comment,
+    Creator,
     PlatformAccount,
     Post,
     PostSnapshot,
@@ -250,3 +256,91 @@ def accounts_brief(
         )
     )
     return list(rows.all())
+
+
+# Portal connections
+
+
+def account_by_identity(
+    session: Session, platform: Platform, external_id: str, handle: str
+) -> PlatformAccount | None:
+    """The account with this platform id, else the one with this handle."""
+    account = session.scalars(
+        sa.select(PlatformAccount).where(
+            PlatformAccount.platform == platform, PlatformAccount.external_id == external_id
+        )
+    ).one_or_none()
+    if account is not None or not handle:
+        return account
+    return session.scalars(
+        sa.select(PlatformAccount).where(
+            PlatformAccount.platform == platform, PlatformAccount.handle == handle
+        )
+    ).one_or_none()
+
+
+def add_account(session: Session, creator: Creator, account: PlatformAccount) -> PlatformAccount:
+    session.add(creator)
+    session.flush()
+    account.creator_id = creator.id
+    session.add(account)
+    session.flush()
+    return account
+
+
+def connections_of_user(
+    session: Session, user_id: uuid.UUID
+) -> list[tuple[PlatformConnection, PlatformAccount]]:
+    rows = session.execute(
+        sa.select(PlatformConnection, PlatformAccount)
+        .join(PlatformAccount, PlatformAccount.id == PlatformConnection.account_id)
+        .where(PlatformConnection.user_id == user_id)
+        .order_by(PlatformAccount.platform, PlatformAccount.handle)
+    )
+    return [(connection, account) for connection, account in rows]
+
+
+def user_connection(
+    session: Session, user_id: uuid.UUID, account_id: uuid.UUID
+) -> PlatformConnection | None:
+    return session.scalars(
+        sa.select(PlatformConnection).where(
+            PlatformConnection.user_id == user_id, PlatformConnection.account_id == account_id
+        )
+    ).one_or_none()
+
+
+def add_attempt(session: Session, attempt: OAuthAttempt) -> OAuthAttempt:
+    session.add(attempt)
+    session.flush()
+    return attempt
+
+
+def delete_stale_attempts(session: Session, user_id: uuid.UUID, now: datetime) -> None:
+    """The person's attempts that expired or were spent: they can never be used again."""
+    session.execute(
+        sa.delete(OAuthAttempt).where(
+            OAuthAttempt.user_id == user_id,
+            sa.or_(OAuthAttempt.expires_at <= now, OAuthAttempt.used_at.is_not(None)),
+        )
+    )
+
+
+def get_attempt(session: Session, attempt_id: uuid.UUID) -> OAuthAttempt | None:
+    return session.get(OAuthAttempt, attempt_id)
+
+
+def spend_attempt(session: Session, attempt_id: uuid.UUID, now: datetime) -> bool:
+    """Mark the attempt used; False when another callback spent it first (one atomic UPDATE)."""
+    spent = session.execute(
+        sa.update(OAuthAttempt)
+        .where(OAuthAttempt.id == attempt_id, OAuthAttempt.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(spent.rowcount)  # type: ignore[attr-defined]
+
+
+def delete_connection(session: Session, connection: PlatformConnection) -> None:
+    session.delete(connection)
+    session.flush()

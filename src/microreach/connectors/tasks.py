@@ -1,8 +1,13 @@
-"""Jobs of the connectors domain: the periodic refresh of due accounts.
+"""Jobs of the connectors domain: the periodic refresh of due accounts, then their rescoring.
 
-`refresh_due` is what `microreach refresh` runs, and what a scheduler calls every few minutes
-(cron in the embedded profile; a worker once the jobs runner exists). It is safe to run twice:
-see `connectors.refresh`.
+`refresh_due` is what `microreach refresh` runs; the job `connectors.refresh_due` is what the
+scheduler enqueues every MICROREACH_SCHEDULE_REFRESH_SECONDS. Accounts go by priority:
+creators invited to or working in draft and active campaigns first, then shortlisted
+creators (`shortlisted_account_ids`), then every other stale account, oldest capture first.
+After a run that refreshed anything, the job rescores through `scores.service.score_all`,
+which scores exactly the accounts whose capture is newer than their score (the ones the
+refresh changed, and any other stale ones) and re-ranks peers. Safe to run twice: see
+`connectors.refresh`; a second rescoring finds nothing stale.
 """
 
 from __future__ import annotations
@@ -11,12 +16,18 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
+
+from microreach.campaigns import service as campaigns_service
 from microreach.config import Settings
 from microreach.connectors import refresh
 from microreach.connectors.base import Connector, ConnectorContext, build_connectors
 from microreach.connectors.quota import DatabaseQuotaLedger
 from microreach.creators.enums import Platform
 from microreach.db.session import Database
+from microreach.jobs import JobContext, job
+from microreach.scores import service as scores_service
 
 
 def connectors_for(
@@ -25,6 +36,22 @@ def connectors_for(
     """The configured connectors, spending YouTube quota from the shared daily ledger."""
     ledger = DatabaseQuotaLedger(database, {Platform.YOUTUBE: settings.youtube_daily_quota})
     return build_connectors(ConnectorContext(settings=settings, quota=ledger), platforms)
+
+
+def shortlisted_account_ids(_session: Session) -> frozenset[uuid.UUID]:
+    """HOOK: the accounts on any organisation's shortlist, the second priority group.
+
+    The lists domain offers no cross-organisation read of its members yet; until
+    `lists.service` has one, this group is empty and shortlisted creators are refreshed with
+    the rest, by the age of their last capture.
+    """
+    return frozenset()
+
+
+def priority_groups(session: Session) -> list[frozenset[uuid.UUID]]:
+    """Campaign members first, then shortlisted creators."""
+    members = frozenset(campaigns_service.working_account_ids(session))
+    return [members, shortlisted_account_ids(session) - members]
 
 
 def refresh_due(
@@ -37,12 +64,41 @@ def refresh_due(
     limit: int = 1000,
     progress: Callable[[int], None] | None = None,
 ) -> refresh.RefreshResult:
-    # Campaign members and shortlisted accounts will be passed here as priority_groups.
+    with database.sessions() as session:
+        groups = priority_groups(session)
     return refresh.run(
         database,
         settings,
         connectors if connectors is not None else connectors_for(database, settings, platforms),
+        priority_groups=groups,
         force=force,
         limit=limit,
         progress=progress,
+    )
+
+
+class RefreshArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    limit: int = Field(default=1000, ge=1, le=100_000)
+    platforms: list[Platform] | None = None
+
+
+def rescore(database: Database, settings: Settings) -> scores_service.ScoreResult:
+    """Score the accounts whose capture is newer than their score, then re-rank peers."""
+    with database.transaction() as session:
+        return scores_service.score_all(session.connection(), tier_scheme=settings.tier_scheme)
+
+
+@job("connectors.refresh_due", RefreshArgs, retries=1, backoff=(300,))
+def refresh_job(ctx: JobContext, args: RefreshArgs) -> str:
+    platforms = [p.value for p in args.platforms] if args.platforms else None
+    connectors = connectors_for(ctx.database, ctx.settings, platforms)
+    if not connectors:
+        return "no platform is configured"
+    result = refresh_due(ctx.database, ctx.settings, connectors=connectors, limit=args.limit)
+    scored = rescore(ctx.database, ctx.settings).scored if result.refreshed else 0
+    return (
+        f"{result.refreshed} refreshed, {result.failed} failed, {result.skipped} skipped; "
+        f"{scored} rescored"
     )

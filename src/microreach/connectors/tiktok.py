@@ -241,6 +241,20 @@ class TikTokConnector:
             return None
         return self._token({"grant_type": "refresh_token", "refresh_token": tokens.refresh_token})
 
+    def revoke(self, access_token: str) -> None:
+        """Withdraw the app's access (Login Kit's revoke endpoint)."""
+        data = {
+            "client_key": self._client_key(),
+            "client_secret": self._client_secret(),
+            "token": access_token,
+        }
+        try:
+            self._client.request(
+                "POST", "oauth/revoke/", data=data, headers={"Cache-Control": "no-cache"}
+            )
+        except TokenRevoked:
+            return
+
     def _token(self, form: dict[str, str]) -> TokenSet:
         data = {"client_key": self._client_key(), "client_secret": self._client_secret(), **form}
         body = self._client.request(

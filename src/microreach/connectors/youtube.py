@@ -32,6 +32,7 @@ from microreach.connectors.errors import (
     RateLimited,
     ServiceUnavailable,
     TokenExpired,
+    TokenRevoked,
 )
 from microreach.connectors.http import ApiClient, Page, paginate, retry_after_seconds
 from microreach.connectors.quota import quota_resets_at
@@ -44,6 +45,7 @@ log = logging.getLogger(__name__)
 API_URL = "https://www.googleapis.com/youtube/v3/"
 AUTH_URL = "https://accounts.google.com/o/oauth2/v2/auth"
 TOKEN_URL = "https://oauth2.googleapis.com/token"
+REVOKE_URL = "https://oauth2.googleapis.com/revoke"
 SCOPES = ("https://www.googleapis.com/auth/youtube.readonly",)
 NAME = Platform.YOUTUBE.value
 # Quota units per call (https://developers.google.com/youtube/v3/determine_quota_cost).
@@ -70,6 +72,8 @@ def check_response(response: httpx.Response, account: str | None) -> ConnectorEr
         return None
     try:
         error = response.json()["error"]
+        if isinstance(error, str):
+            return _oauth_error(error, response.json(), account)
         reasons = {str(e.get("reason")) for e in error.get("errors", [])}
         message = str(error.get("message", ""))
     except (ValueError, KeyError, TypeError, AttributeError):
@@ -102,6 +106,16 @@ def check_response(response: httpx.Response, account: str | None) -> ConnectorEr
         )
     if status >= 500:
         return ServiceUnavailable(NAME, f"temporary error. {detail}", account=account)
+    return ApiError(NAME, detail, account=account)
+
+
+def _oauth_error(error: str, body: dict[str, Any], account: str | None) -> ConnectorError:
+    """Google's OAuth endpoints answer {"error": "invalid_grant", "error_description": ...}."""
+    detail = f"{body.get('error_description') or error} ({error})"
+    if error in ("invalid_grant", "invalid_token"):
+        return TokenRevoked(
+            NAME, f"the grant is invalid, expired or revoked; reconnect. {detail}", account=account
+        )
     return ApiError(NAME, detail, account=account)
 
 
@@ -346,6 +360,24 @@ class YouTubeConnector:
             scopes=fresh.scopes or tokens.scopes,
             external_user_id=tokens.external_user_id,
         )
+
+    def own_channel(self, access_token: str) -> ProfileData:
+        """The channel of the Google user who just signed in (channels.list with mine=true)."""
+        me = AccountRef(handle="", access_token=access_token)
+        params = {"part": "snippet,statistics", "mine": "true"}
+        items = self._call("channels", params, me).get("items") or []
+        if not items:
+            raise AccountNotFound(
+                NAME, "this Google account has no YouTube channel; create one and connect again"
+            )
+        return parse_channel(items[0])
+
+    def revoke(self, access_token: str) -> None:
+        """Withdraw the app's access (Google's revoke endpoint; an already dead token is fine)."""
+        try:
+            self._client.request("POST", REVOKE_URL, data={"token": access_token})
+        except TokenRevoked:
+            return
 
     def _token(self, form: dict[str, str]) -> TokenSet:
         data = {"client_id": self._client_id(), "client_secret": self._client_secret(), **form}

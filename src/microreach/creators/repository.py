@@ -195,6 +195,18 @@ def accounts_by_ids(session: Session, ids: Sequence[uuid.UUID]) -> list[Platform
     return list(session.scalars(sa.select(PlatformAccount).where(PlatformAccount.id.in_(ids))))
 
 
+def contact_emails(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str | None]:
+    """Account id -> the contact email of the account's creator (None when it has none)."""
+    if not ids:
+        return {}
+    stmt = (
+        sa.select(PlatformAccount.id, Creator.contact_email)
+        .join(Creator, Creator.id == PlatformAccount.creator_id)
+        .where(PlatformAccount.id.in_(ids))
+    )
+    return {row.id: row.contact_email for row in session.execute(stmt)}
+
+
 def find_post(
     session: Session, platform: Platform, platform_post_id: str | None, url: str | None
 ) -> Post | None:

@@ -259,6 +259,11 @@ def accounts_by_ids(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUI
     }
 
 
+def contact_emails(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str | None]:
+    """Account id -> its creator's contact email, or None (unknown ids are left out)."""
+    return repository.contact_emails(session, list(ids))
+
+
 def find_post(
     session: Session, platform: Platform, platform_post_id: str | None, url: str | None
 ) -> PostRef | None:

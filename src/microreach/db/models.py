@@ -9,6 +9,10 @@ from microreach.creators import models as creators_models
 from microreach.db.base import Base
 from microreach.discovery import models as discovery_models
 from microreach.links import models as links_models
+from microreach.lists import models as lists_models
+from microreach.privacy import models as privacy_models
+from microreach.reports import models as reports_models
+from microreach.reports import sharing as reports_sharing
 from microreach.scores import models as scores_models
 from microreach.synthetic import models as synthetic_models
 
@@ -23,7 +27,11 @@ __all__ = [
     "creators_models",
     "discovery_models",
     "links_models",
+    "lists_models",
     "metadata",
+    "privacy_models",
+    "reports_models",
+    "reports_sharing",
     "scores_models",
     "synthetic_models",
 ]

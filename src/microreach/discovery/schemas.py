@@ -6,9 +6,17 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from microreach.creators.enums import Platform
 from microreach.science.niches import NICHES
@@ -19,6 +27,20 @@ MAX_COUNT = 2**63 - 1
 AGE_BANDS = ("13-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65+")
 GENDERS = ("female", "male")
 MAX_LIST = 20
+
+
+_BRAND_PARAMS = {
+    "name": "brand_name",
+    "niches": "brand_niche",
+    "countries": "brand_country",
+    "languages": "brand_language",
+    "age_bands": "brand_age",
+    "gender": "brand_gender",
+    "keywords": "brand_keyword",
+    "competitors": "competitor",
+    "safety_keywords": "safety_keyword",
+}
+"""Query parameter of each brand profile field, for error messages."""
 
 
 class SearchSort(StrEnum):
@@ -220,6 +242,20 @@ class SearchParams(BaseModel):
         if value is not None and not value.isprintable():
             raise ValueError("must be printable text")
         return value
+
+    @model_validator(mode="after")
+    def _brand_is_valid(self) -> Self:
+        """The ``brand_*`` fields must make a valid brand profile; errors name the parameter."""
+        try:
+            self.brand()
+        except ValidationError as exc:
+            problems = []
+            for error in exc.errors():
+                field = str(error["loc"][0]) if error["loc"] else "brand"
+                param = _BRAND_PARAMS.get(field, field)
+                problems.append(f"{param}: {error['msg']}")
+            raise ValueError("; ".join(problems)) from None
+        return self
 
     def brand(self) -> BrandProfile | None:
         """The brand profile the ``brand_*`` fields describe, or None when none is set."""

@@ -366,3 +366,30 @@ def item_out(row: Any, fit_result: FitOut | None = None) -> ResultItem:
 
 def _uuid(value: Any) -> uuid.UUID:
     return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+# --- small reads for other domains (lists) ----------------------------------------------------
+
+
+def count(
+    session: Session, settings: Settings, params: SearchParams, now: datetime | None = None
+) -> int:
+    """How many indexed accounts match the filters and keywords of ``params`` now."""
+    terms = parse_query(params.q) if params.q else ()
+    if params.q and not terms:
+        raise InvalidError("has no word to search for", field="q")
+    clauses = filter_clauses(params, settings.tier_scheme, now or utcnow())
+    connection = session.connection()
+    matches = fts.matches(connection.dialect.name, terms, False) if terms else None
+    return repository.count(connection, clauses, matches)
+
+
+def items_by_accounts(
+    session: Session, account_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, ResultItem]:
+    """The search rows of these accounts as the API shows them (unindexed ones left out)."""
+    if not account_ids:
+        return {}
+    rows = repository.profiles_by_account(session.connection(), list(account_ids))
+    items = (item_out(row) for row in rows)
+    return {item.account_id: item for item in items}

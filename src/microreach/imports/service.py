@@ -177,23 +177,28 @@ class _Run:
         if not batch:
             return
         assert self.seen is not None
-        records = {record.line: record for record, _ in batch}
-        keys = [(record.line, row_key(self.options.kind, p)) for record, p in batch]
+        kind = self.options.kind
+        keys = [(record.line, row_key(kind, p)) for record, p in batch]
         first_lines = self.seen.check(keys)
-        items: list[Item] = []
-        for record, parsed in batch:
-            first = first_lines.get(record.line)
-            if first is not None:
-                reason = f"duplicate of line {first} (the first row wins)"
-                column = self.fields.get("post_id" if "post_id" in parsed else "handle")
-                self.reject(record, [RowError(record.line, column, reason)])
-            else:
-                items.append((record.line, parsed))
+        if first_lines:
+            items: list[Item] = []
+            for record, parsed in batch:
+                first = first_lines.get(record.line)
+                if first is not None:
+                    reason = f"duplicate of line {first} (the first row wins)"
+                    column = self.fields.get("post_id" if "post_id" in parsed else "handle")
+                    self.reject(record, [RowError(record.line, column, reason)])
+                else:
+                    items.append((record.line, parsed))
+        else:
+            items = [(record.line, parsed) for record, parsed in batch]
         with _unit(self.connection):
             result = self.writer.write(items)
         failed = {error.line for error in result.errors}
-        for error in result.errors:
-            self.reject(records[error.line], [error])
+        if failed:
+            records = {record.line: record for record, _ in batch}
+            for error in result.errors:
+                self.reject(records[error.line], [error])
         self.report.imported += len(items) - len(failed)
         self.report.created += result.created
         self.report.updated += result.updated

@@ -249,13 +249,43 @@ PARSERS: dict[str, Callable[[Value], Any]] = {
 }
 
 
+# Fields whose values come from a small closed set (platforms, countries, yes/no, kinds): a
+# file repeats a handful of spellings, so each text's parse is remembered for the file.
+ENUMERATED = frozenset({"platform", "country", "language", "verified", "is_private", "is_video",
+                        "paid_partnership", "kind", "post_type"})  # fmt: skip
+MEMO_SIZE = 512
+_UNSEEN = object()
+
+
+def memoised(parse: Callable[[Value], Any]) -> Callable[[Value], Any]:
+    """``parse`` remembering the results of up to MEMO_SIZE distinct texts (failures are not
+    remembered, so every bad value is reported with its own line)."""
+    memo: dict[str, Any] = {}
+
+    def parse_memo(value: Value) -> Any:
+        if value.__class__ is not str:
+            return parse(value)
+        found = memo.get(value, _UNSEEN)
+        if found is not _UNSEEN:
+            return found
+        parsed = parse(value)
+        if len(memo) < MEMO_SIZE:
+            memo[value] = parsed
+        return parsed
+
+    return parse_memo
+
+
 class RowValidator:
     """Validates the rows of one file: the (field, column, parser) plan is built once."""
 
     def __init__(
         self, kind: ImportKind, fields: Mapping[str, str], default_platform: Platform | None
     ) -> None:
-        self.plan = tuple((f, c, PARSERS[f]) for f, c in fields.items())
+        self.plan = tuple(
+            (f, c, memoised(PARSERS[f]) if f in ENUMERATED else PARSERS[f])
+            for f, c in fields.items()
+        )
         self.fields = dict(fields)
         self.required = ("platform", *REQUIRED[kind])
         self.default_platform = default_platform
@@ -266,16 +296,18 @@ class RowValidator:
         """Parsed values by field, and every field error of the row (empty when it is good)."""
         parsed: dict[str, Any] = {}
         errors: list[RowError] = []
+        get = values.get
         for field, column, parse in self.plan:
-            raw = values.get(column)
+            raw = get(column)
             try:
                 parsed[field] = parse(raw)
             except FieldError as exc:
                 errors.append(RowError(line, column, str(exc), _shown(raw)))
-        if parsed.get("platform") is None:
+        found = parsed.get
+        if found("platform") is None:
             parsed["platform"] = self.default_platform
         for field in self.required:
-            if parsed.get(field) is None:
+            if found(field) is None:
                 column = self.fields.get(field, field)
                 if not any(e.column == column for e in errors):
                     errors.append(RowError(line, column, f"{field} is required"))

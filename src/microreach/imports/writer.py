@@ -13,7 +13,7 @@ import secrets
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -142,24 +142,24 @@ class BatchWriter:
         result: BatchResult,
     ) -> None:  # fmt: skip
         group = self._check_external_ids(platform, group, stored, result)
-        creators, accounts, updates, snapshots = [], [], [], []
+        creators: list[repo.Row] = []
+        accounts: list[repo.Row] = []
+        updates: list[repo.Row] = []
+        snapshots: list[repo.Row] = []
+        new_account = self._new_account_maker(platform)
         for _, p in group:
             captured: datetime | None = p.get("captured_at")
-            explicit = captured is not None
             account = stored.get(p["handle"])
-            if account is not None:
-                update, snapshot = self._account_change(account, p, captured or self.now, explicit)
-                if update is not None:
-                    updates.append(update)
-                    result.updated += 1
-                else:
-                    result.unchanged += 1
-                if snapshot is not None:
-                    snapshots.append(snapshot)
+            if account is None:
+                new_account(p, captured, creators, accounts, snapshots)
                 continue
-            creator, account_row, snapshot = self._new_account(platform, p, captured or self.now)
-            creators.append(creator)
-            accounts.append(account_row)
+            explicit = captured is not None
+            update, snapshot = self._account_change(account, p, captured or self.now, explicit)
+            if update is not None:
+                updates.append(update)
+                result.updated += 1
+            else:
+                result.unchanged += 1
             if snapshot is not None:
                 snapshots.append(snapshot)
         result.created += len(accounts)
@@ -168,28 +168,38 @@ class BatchWriter:
         self.db.insert("platform_accounts", ACCOUNT_COLUMNS, accounts, tail)
         self._write_account_changes(updates, snapshots, result)
 
-    def _new_account(
-        self, platform: Platform, p: dict[str, Any], captured: datetime
-    ) -> tuple[repo.Row, repo.Row, repo.Row | None]:
-        """The creator, account and (with followers) snapshot rows of a new account."""
-        get = p.get
-        creator_id, account_id = self.ids.pair()
-        stamp = self.db.stamp(self.now)
-        handle, name = p["handle"], get("name")
-        kind = get("kind") or CreatorKind.PERSON
-        creator = (creator_id, name or handle, kind.value, get("email"), SOURCE, stamp, stamp)
-        followers = get("followers")
-        last = self.db.stamp(captured) if followers is not None else None
-        account = (
-            account_id, creator_id, platform.value, handle, name, get("external_id"), get("bio"),
-            get("country"), get("language"), get("external_url"), bool(get("verified")),
-            bool(get("is_private")), True, followers or 0, get("following") or 0,
-            get("media_count") or 0, stamp, last, SOURCE, stamp, stamp,
-        )  # fmt: skip
-        snapshot = None
-        if followers is not None:
-            snapshot = (account_id, last, followers, get("following"), get("media_count"), SOURCE)
-        return creator, account, snapshot
+    def _new_account_maker(self, platform: Platform) -> Callable[..., None]:
+        """A function appending the creator, account and (with followers) snapshot rows of one
+        new account; what is the same for the whole batch is worked out once, as this runs
+        for every imported row."""
+        stamp_of = self.db.stamp
+        stamp = stamp_of(self.now)
+        pair = self.ids.pair
+        platform_value = platform.value
+        person = CreatorKind.PERSON.value
+
+        def add(
+            p: dict[str, Any], captured: datetime | None, creators: list[repo.Row],
+            accounts: list[repo.Row], snapshots: list[repo.Row],
+        ) -> None:  # fmt: skip
+            get = p.get
+            creator_id, account_id = pair()
+            handle, name, kind = p["handle"], get("name"), get("kind")
+            creators.append((creator_id, name or handle, kind.value if kind else person,
+                             get("email"), SOURCE, stamp, stamp))  # fmt: skip
+            followers, following, media = get("followers"), get("following"), get("media_count")
+            last = None
+            if followers is not None:
+                last = stamp if captured is None else stamp_of(captured)
+                snapshots.append((account_id, last, followers, following, media, SOURCE))
+            accounts.append((
+                account_id, creator_id, platform_value, handle, name, get("external_id"),
+                get("bio"), get("country"), get("language"), get("external_url"),
+                bool(get("verified")), bool(get("is_private")), True, followers or 0,
+                following or 0, media or 0, stamp, last, SOURCE, stamp, stamp,
+            ))  # fmt: skip
+
+        return add
 
     def _check_external_ids(
         self, platform: Platform, group: list[Item], stored: dict[str, StoredAccount],

@@ -1,22 +1,28 @@
-"""JSON routes of the links domain under /api/v1/links (organisation-scoped)."""
+"""JSON routes of the links domain under /api/v1/links and /api/v1/short-domains
+(organisation-scoped)."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from microreach.accounts import service as accounts_service
 from microreach.accounts.context import OrgContext
 from microreach.accounts.enums import ApiScope
 from microreach.kit.clock import utcnow
-from microreach.links import service
+from microreach.links import domains, service
 from microreach.links.qr import DEFAULT_SCALE, MAX_SCALE
 from microreach.links.schemas import (
     BulkLinkCreate,
+    CampaignLinksCreate,
+    CampaignLinksResult,
     ClickSummary,
+    DomainCreate,
+    DomainOut,
+    DomainUpdate,
     LinkCreate,
     LinkListParams,
     LinkOut,
@@ -64,6 +70,20 @@ def bulk_create(
 ) -> list[LinkOut]:
     """One link per creator to the same destination, all or none."""
     return service.bulk_create(session, settings, ctx, data, utcnow())
+
+
+@router.post(
+    "/bulk-campaign",
+    summary="Create one link per accepted creator of a campaign",
+    responses=RESPONSES,
+)
+def campaign_links(
+    data: CampaignLinksCreate, ctx: Writer, session: SessionDep, settings: SettingsDep
+) -> CampaignLinksResult:
+    """Links for every creator who accepted the campaign, UTM from the invited account;
+    creators who already have a link to this destination in the campaign are skipped, so
+    running it again after new creators accept adds only theirs."""
+    return service.campaign_links(session, settings, ctx, data, utcnow())
 
 
 @router.get("", summary="List links", responses=RESPONSES)
@@ -121,3 +141,62 @@ def qr_code(
     """The short URL as a QR code: SVG for print, PNG for chat and slides."""
     image = service.qr_code(session, settings, ctx, link_id, kind, scale)
     return Response(image, media_type=QR_MEDIA_TYPES[kind])
+
+
+domains_router = APIRouter(prefix="/api/v1/short-domains", tags=["links"])
+Admin = Annotated[OrgContext, Depends(org_access(ApiScope.LINKS_WRITE))]
+
+
+def txt_resolver(request: Request) -> domains.TxtResolver:
+    """The DNS TXT lookup; tests put a function in `app.state.txt_resolver`."""
+    resolver: domains.TxtResolver = getattr(
+        request.app.state, "txt_resolver", domains.system_txt_resolver
+    )
+    return resolver
+
+
+Resolver = Annotated[domains.TxtResolver, Depends(txt_resolver)]
+
+
+@domains_router.get("", summary="List short domains", responses=RESPONSES)
+def list_domains(ctx: Admin, session: SessionDep, settings: SettingsDep) -> list[DomainOut]:
+    return domains.list_domains(session, settings, ctx)
+
+
+@domains_router.post("", status_code=201, summary="Add a short domain", responses=RESPONSES)
+def add_domain(
+    data: DomainCreate, ctx: Admin, session: SessionDep, settings: SettingsDep
+) -> DomainOut:
+    """Added disabled: publish the TXT record (`txt_name`, `txt_value`), check, then enable."""
+    return domains.add_domain(session, settings, ctx, data.host, utcnow())
+
+
+@domains_router.post(
+    "/{domain_id}/check", summary="Verify a short domain by DNS", responses=RESPONSES
+)
+def check_domain(
+    domain_id: uuid.UUID,
+    ctx: Admin,
+    session: SessionDep,
+    settings: SettingsDep,
+    resolver: Resolver,
+) -> DomainOut:
+    """Looks up the TXT record; 422 saying what was found when it is missing or wrong."""
+    return domains.check_domain(session, settings, ctx, domain_id, resolver, utcnow())
+
+
+@domains_router.patch("/{domain_id}", summary="Enable or disable a domain", responses=RESPONSES)
+def update_domain(
+    domain_id: uuid.UUID, data: DomainUpdate, ctx: Admin, session: SessionDep, settings: SettingsDep
+) -> DomainOut:
+    """Only verified domains can be enabled; a disabled domain's links stop resolving."""
+    return domains.set_enabled(session, settings, ctx, domain_id, data.enabled)
+
+
+@domains_router.delete(
+    "/{domain_id}", status_code=204, summary="Remove a short domain", responses=RESPONSES
+)
+def remove_domain(domain_id: uuid.UUID, ctx: Admin, session: SessionDep) -> Response:
+    """Refused (409) while links use the domain."""
+    domains.remove_domain(session, ctx, domain_id)
+    return Response(status_code=204)

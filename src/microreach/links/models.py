@@ -24,6 +24,10 @@ class ShortDomain(UUIDPrimaryKey, Base):
     # Lower-case ASCII (IDNA) host without port.
     host: Mapped[str] = mapped_column(sa.String(253))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when the DNS TXT record (links.domains.txt_value) was found; needed to enable.
+    verified_at: Mapped[datetime | None]
+    # Only enabled domains resolve on the redirect path and can be chosen for new links.
+    enabled: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
 
 class Link(UUIDPrimaryKey, Timestamps, Base):
@@ -165,3 +169,40 @@ class RollupState(Base):
 
     name: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
     recorded_until: Mapped[datetime]
+
+
+class BioPage(UUIDPrimaryKey, Base):
+    """A creator's link-in-bio page, served at `/@{handle}` on the app host and short domains.
+
+    The handle is chosen in the portal, lower-case and unique across the installation (platform
+    handles are unique only per platform, so they cannot name a page on their own).
+    """
+
+    __tablename__ = "bio_pages"
+    __table_args__ = (sa.UniqueConstraint("user_id"), sa.UniqueConstraint("handle"))
+
+    user_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    handle: Mapped[str] = mapped_column(sa.String(30))
+    bio: Mapped[str] = mapped_column(sa.String(160), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class BioPageItem(Base):
+    """How one link shows on a bio page: its place, whether it is hidden, its title there.
+
+    Links without a row show after the ordered ones, newest first, under the link's title.
+    """
+
+    __tablename__ = "bio_page_items"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    page_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("bio_pages.id", ondelete="CASCADE"), primary_key=True
+    )
+    link_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("links.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(default=0)
+    hidden: Mapped[bool] = mapped_column(default=False)
+    title: Mapped[str | None] = mapped_column(sa.String(100))

@@ -24,6 +24,7 @@ import contextlib
 import logging
 import os
 import sys
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -49,8 +50,10 @@ from microreach.links.destinations import with_click_id
 from microreach.links.geo import country_for
 from microreach.links.service import tagged_destination
 from microreach.links.slugs import RESERVED_PREFIXES, RESERVED_SLUGS
+from microreach.links.stream import StreamWriter
 from microreach.links.visitors import utc_day, visitor_hash
 from microreach.links.writer import ClickRecord, ClickWriter, OrphanRecord
+from microreach.observability import metrics
 
 CLICK_ID_MARK = "MRCLICKIDMARK"
 CHANNEL = "microreach:links-changed"
@@ -72,6 +75,11 @@ HTML_HEADERS = [
     (b"content-type", b"text/html; charset=utf-8"),
     (b"cache-control", b"no-store"),
 ]
+UNAVAILABLE_PAGE = (
+    b"<!doctype html><html lang=en><meta charset=utf-8><title>Try again</title>"
+    b"<h1>One moment</h1><p>This link could not be opened just now. Please try again.</p></html>"
+)
+UNAVAILABLE_HEADERS = [*HTML_HEADERS, (b"retry-after", b"1")]
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +183,16 @@ class LinkCache:
                 self.clear()
                 self._hosts = hosts
                 self._version = version
+            self._next_check = loop.time() + self._interval
+            self._checking.set_result(None)
+        except Exception as exc:
+            if self._version is None:
+                self._checking.set_exception(exc)
+                self._checking.exception()
+                raise
+            # The database is unreachable (restarting, failing over): keep answering from the
+            # cache, whose staleness grows only by the outage, and check again later.
+            logger.warning("links_version check failed (%s); serving from the cache", exc)
             self._next_check = loop.time() + self._interval
             self._checking.set_result(None)
         except BaseException as exc:
@@ -283,12 +301,17 @@ class Redirector:
             size=settings.link_cache_size,
             check_interval_s=settings.link_cache_check_ms / 1000,
         )
-        self.writer = ClickWriter(
-            database,
-            batch_size=settings.click_batch_size,
-            max_wait_s=settings.click_batch_wait_ms / 1000,
+        self.writer: ClickWriter | StreamWriter = (
+            StreamWriter(settings.redis_url, batch_size=settings.click_batch_size)
+            if settings.click_transport == "redis" and settings.redis_url
+            else ClickWriter(
+                database,
+                batch_size=settings.click_batch_size,
+                max_wait_s=settings.click_batch_wait_ms / 1000,
+            )
         )
         self._secret = settings.secret_key or ""
+        self._timed = settings.metrics_enabled
         self.invalidation = (
             RedisInvalidation(settings.redis_url, self.cache, database.sessions)
             if settings.redis_url
@@ -308,11 +331,25 @@ class Redirector:
         self.cache.close()
 
     async def answer(self, scope: Scope) -> Answer:
+        if not self._timed:
+            return await self._answer(scope)
+        started = time.perf_counter()
+        try:
+            return await self._answer(scope)
+        finally:
+            metrics.REDIRECT_DURATION.observe(time.perf_counter() - started)
+
+    async def _answer(self, scope: Scope) -> Answer:
         method: str = scope["method"]
         slug: str = scope["path"][1:]
         headers = _headers(scope)
         host = _host(headers.get(b"host", b""))
-        link = await self.cache.get(host, slug) if _plausible(slug) else None
+        try:
+            link = await self.cache.get(host, slug) if _plausible(slug) else None
+        except Exception:
+            # Not in the cache and the database cannot say: a moment's outage, not a 404.
+            logger.warning("link lookup failed; answering 503", exc_info=True)
+            return Answer(503, UNAVAILABLE_HEADERS, UNAVAILABLE_PAGE)
         if link is None or not link.enabled:
             if link is None and method == "GET":
                 await self._record_orphan(host, slug, headers)
@@ -325,7 +362,12 @@ class Redirector:
         if method != "GET":
             return _redirect(link.plain_location)
         click_id = _click_ids.next()
-        await self.writer.record(self._click(click_id, link, now, headers, scope))
+        try:
+            await self.writer.record(self._click(click_id, link, now, headers, scope))
+        except Exception:
+            # Not durable, so not accepted: the visitor retries; the link still works.
+            logger.warning("click not recorded; answering 503", exc_info=True)
+            return Answer(503, UNAVAILABLE_HEADERS, UNAVAILABLE_PAGE)
         return _redirect(link.location(click_id.hex))
 
     def _click(

@@ -12,8 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from microreach.kit.clock import as_utc
-from microreach.links.models import Click as ClickRow
 from microreach.links.models import (
+    BioPage,
+    BioPageItem,
     ClickRollup,
     Link,
     LinksVersion,
@@ -21,6 +22,7 @@ from microreach.links.models import (
     RollupState,
     ShortDomain,
 )
+from microreach.links.models import Click as ClickRow
 
 VERSION_ROW_ID = 1
 LINKS_CHANGED = "microreach_links_changed"
@@ -131,6 +133,122 @@ def domain_hosts(session: Session, domain_ids: Sequence[uuid.UUID]) -> dict[uuid
     return {row.id: row.host for row in rows}
 
 
+def list_domains(session: Session, organisation_id: uuid.UUID) -> list[ShortDomain]:
+    query = (
+        sa.select(ShortDomain)
+        .where(ShortDomain.organisation_id == organisation_id)
+        .order_by(ShortDomain.host)
+    )
+    return list(session.scalars(query))
+
+
+def get_domain(
+    session: Session, organisation_id: uuid.UUID, domain_id: uuid.UUID
+) -> ShortDomain | None:
+    return session.scalar(
+        sa.select(ShortDomain).where(
+            ShortDomain.id == domain_id, ShortDomain.organisation_id == organisation_id
+        )
+    )
+
+
+def host_taken(session: Session, host: str) -> bool:
+    """Whether any organisation has added `host` (short domains are unique installation-wide)."""
+    return session.scalar(sa.select(sa.exists().where(ShortDomain.host == host))) or False
+
+
+def insert_row(session: Session, row: ShortDomain | BioPage) -> bool:
+    """Insert in a savepoint; False (and nothing written) on a unique conflict."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+def delete_domain(session: Session, domain: ShortDomain) -> None:
+    session.delete(domain)
+    session.flush()
+
+
+def links_on_domain(session: Session, domain_id: uuid.UUID) -> int:
+    query = sa.select(sa.func.count()).select_from(Link).where(Link.domain_id == domain_id)
+    return int(session.scalar(query) or 0)
+
+
+def campaign_link_keys(
+    session: Session, organisation_id: uuid.UUID, campaign_id: uuid.UUID
+) -> dict[tuple[uuid.UUID, str], Link]:
+    """The organisation's links in a campaign by (creator, destination)."""
+    query = sa.select(Link).where(
+        Link.organisation_id == organisation_id,
+        Link.campaign_id == campaign_id,
+        Link.creator_id.is_not(None),
+    )
+    return {
+        (link.creator_id, link.destination): link
+        for link in session.scalars(query)
+        if link.creator_id
+    }
+
+
+# Link-in-bio pages
+
+
+def bio_page_of_user(session: Session, user_id: uuid.UUID) -> BioPage | None:
+    return session.scalar(sa.select(BioPage).where(BioPage.user_id == user_id))
+
+
+def bio_page_by_handle(session: Session, handle: str) -> BioPage | None:
+    return session.scalar(sa.select(BioPage).where(BioPage.handle == handle))
+
+
+def bio_items(session: Session, page_id: uuid.UUID) -> dict[uuid.UUID, BioPageItem]:
+    query = sa.select(BioPageItem).where(BioPageItem.page_id == page_id)
+    return {item.link_id: item for item in session.scalars(query)}
+
+
+def replace_bio_items(session: Session, page_id: uuid.UUID, items: list[BioPageItem]) -> None:
+    session.execute(sa.delete(BioPageItem).where(BioPageItem.page_id == page_id))
+    session.add_all(items)
+    session.flush()
+
+
+def live_links(
+    session: Session,
+    memberships: Sequence[tuple[uuid.UUID, uuid.UUID, uuid.UUID]],
+    now: datetime,
+) -> list[Link]:
+    """Enabled, unexpired links of (organisation, campaign, creator) triples, newest first,
+    on the app host or on an enabled short domain."""
+    if not memberships:
+        return []
+    owners = sa.or_(
+        *(
+            sa.and_(
+                Link.organisation_id == organisation_id,
+                Link.campaign_id == campaign_id,
+                Link.creator_id == creator_id,
+            )
+            for organisation_id, campaign_id, creator_id in memberships
+        )
+    )
+    enabled_domains = sa.select(ShortDomain.id).where(ShortDomain.enabled.is_(True))
+    query = (
+        sa.select(Link)
+        .where(
+            owners,
+            Link.enabled.is_(True),
+            sa.or_(Link.expires_at.is_(None), Link.expires_at > now),
+            sa.or_(Link.domain_id.is_(None), Link.domain_id.in_(enabled_domains)),
+        )
+        .order_by(Link.created_at.desc(), Link.id.desc())
+    )
+    return list(session.scalars(query))
+
+
 # Redirect path (connections, not the ORM: run from the redirect process's thread)
 
 
@@ -142,7 +260,9 @@ def links_version(connection: sa.Connection) -> int:
 
 
 def all_domain_hosts(connection: sa.Connection) -> frozenset[str]:
-    return frozenset(connection.scalars(sa.select(ShortDomain.host)))
+    """Hosts of enabled short domains; any other Host is the app's own."""
+    query = sa.select(ShortDomain.host).where(ShortDomain.enabled.is_(True))
+    return frozenset(connection.scalars(query))
 
 
 def redirect_target(
@@ -164,7 +284,7 @@ def redirect_target(
         query = query.where(Link.domain_id.is_(None))
     else:
         query = query.join(ShortDomain, ShortDomain.id == Link.domain_id).where(
-            ShortDomain.host == host
+            ShortDomain.host == host, ShortDomain.enabled.is_(True)
         )
     row = connection.execute(query).one_or_none()
     if row is None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
@@ -110,6 +110,12 @@ class HourCount(BaseModel):
     uniques: int
 
 
+class DayCount(BaseModel):
+    day: date = Field(description="A UTC day.")
+    clicks: int
+    uniques: int
+
+
 class ClickSummary(BaseModel):
     """Human clicks of one link from the rollups (bots counted apart)."""
 
@@ -121,6 +127,52 @@ class ClickSummary(BaseModel):
     by_device: list[Breakdown]
     by_referrer: list[Breakdown]
     by_hour: list[HourCount]
+    by_day: list[DayCount] = Field(description="The hours added up per UTC day.")
     rolled_up_until: datetime | None = Field(
         description="Clicks recorded after this time are not in the figures yet."
     )
+
+
+class CampaignLinksCreate(BaseModel):
+    """One link per accepted creator of a campaign, to the same destination."""
+
+    campaign_id: uuid.UUID
+    destination: str = Field(max_length=4096)
+    domain: str | None = Field(default=None, description="An enabled short domain; default app.")
+    utm_medium: str | None = UTM_FIELD
+    utm_campaign: str | None = UTM_FIELD
+    expires_at: datetime | None = None
+    fallback_url: str | None = Field(default=None, max_length=4096)
+
+
+class SkippedCreator(BaseModel):
+    creator_id: uuid.UUID
+    platform_account_id: uuid.UUID
+    reason: str
+    link_id: uuid.UUID | None = Field(description="The link the creator has already, if any.")
+
+
+class CampaignLinksResult(BaseModel):
+    created: list[LinkOut]
+    skipped: list[SkippedCreator] = Field(
+        description="Accepted creators who have a link to this destination in the campaign."
+    )
+
+
+class DomainCreate(BaseModel):
+    host: str = Field(max_length=300, description="A host name such as go.example.com.")
+
+
+class DomainUpdate(BaseModel):
+    enabled: bool
+
+
+class DomainOut(BaseModel):
+    id: uuid.UUID
+    host: str
+    enabled: bool
+    verified_at: datetime | None
+    txt_name: str = Field(description="The DNS name of the TXT record that proves control.")
+    txt_value: str = Field(description="The value that TXT record must hold.")
+    links: int = Field(description="Links on this domain.")
+    created_at: datetime

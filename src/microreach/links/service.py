@@ -8,7 +8,7 @@ import json
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from sqlalchemy.orm import Session
@@ -32,13 +32,17 @@ from microreach.links.qr import qr_png, qr_svg
 from microreach.links.schemas import (
     Breakdown,
     BulkLinkCreate,
+    CampaignLinksCreate,
+    CampaignLinksResult,
     ClickSummary,
+    DayCount,
     HourCount,
     LinkCreate,
     LinkListParams,
     LinkOut,
     LinkPage,
     LinkUpdate,
+    SkippedCreator,
 )
 from microreach.links.slugs import RESERVED_SLUGS, slug_candidates, validate_custom_slug
 
@@ -95,6 +99,80 @@ def bulk_create(
         links.append(link)
     repository.bump_links_version(session)
     return _out(session, settings, links)
+
+
+def campaign_links(
+    session: Session, settings: Settings, ctx: OrgContext, data: CampaignLinksCreate, now: datetime
+) -> CampaignLinksResult:
+    """One link per accepted creator of the campaign to `data.destination`, with UTM from the
+    invited account; creators who have a link to that destination in the campaign are skipped."""
+    _require_write(ctx)
+    try:
+        members = campaigns_service.campaign_members(
+            session, ctx, data.campaign_id, accepted_only=True
+        )
+    except NotFoundError:
+        raise InvalidError(
+            f"names no campaign of {ctx.organisation.name} ({data.campaign_id})",
+            field="campaign_id",
+        ) from None
+    destination = _checked(settings, data.destination, "destination")
+    existing = repository.campaign_link_keys(session, ctx.organisation.id, data.campaign_id)
+    accounts = creators_service.accounts_by_ids(session, [m.platform_account_id for m in members])
+    created: list[Link] = []
+    skipped: list[SkippedCreator] = []
+    for member in members:
+        have = existing.get((member.creator_id, destination))
+        if have is not None:
+            reason = f"already has /{have.slug} to this destination in the campaign"
+            skipped.append(_skip(member, reason, have.id))
+            continue
+        account = accounts.get(member.platform_account_id)
+        request = LinkCreate(
+            destination=destination,
+            domain=data.domain,
+            creator_id=member.creator_id,
+            campaign_id=data.campaign_id,
+            utm_source=account.platform.value if account else None,
+            utm_content=account.handle if account else None,
+            utm_medium=data.utm_medium,
+            utm_campaign=data.utm_campaign,
+            expires_at=data.expires_at,
+            fallback_url=data.fallback_url,
+        )
+        link = _new_link(session, settings, ctx, request, now)
+        _insert_with_slug(session, link, None)
+        existing[(member.creator_id, destination)] = link
+        created.append(link)
+    if created:
+        repository.bump_links_version(session)
+    return CampaignLinksResult(created=_out(session, settings, created), skipped=skipped)
+
+
+def _skip(
+    member: campaigns_service.MemberRef, reason: str, link_id: uuid.UUID | None
+) -> SkippedCreator:
+    return SkippedCreator(
+        creator_id=member.creator_id,
+        platform_account_id=member.platform_account_id,
+        reason=reason,
+        link_id=link_id,
+    )
+
+
+def utm_defaults(
+    session: Session, settings: Settings, creator_id: uuid.UUID | None
+) -> dict[str, str]:
+    """The UTM fields `create_link` fills in for a link of `creator_id` (forms prefill them)."""
+    if creator_id is None:
+        return {}
+    platform, handle = _creator_defaults(session, settings, creator_id)
+    values = {"utm_medium": DEFAULT_MEDIUM}
+    if platform:
+        values["utm_source"] = platform
+    if handle:
+        values["utm_content"] = handle
+    return values
 
 
 def list_links(
@@ -199,6 +277,9 @@ def click_summary(session: Session, ctx: OrgContext, link_id: uuid.UUID) -> Clic
             _add(totals[name][key], row.clicks, row.uniques)
         _add(totals["referrer"][row.referrer], row.clicks, row.uniques)
         _add(hours[row.hour], row.clicks, row.uniques)
+    days: dict[date, list[int]] = defaultdict(lambda: [0, 0])
+    for hour, count in hours.items():
+        _add(days[hour.date()], count[0], count[1])
     return ClickSummary(
         link_id=link.id,
         clicks=sum(count[0] for count in hours.values()),
@@ -208,6 +289,7 @@ def click_summary(session: Session, ctx: OrgContext, link_id: uuid.UUID) -> Clic
         by_device=_breakdown(totals["device"].items()),
         by_referrer=_breakdown(totals["referrer"].items()),
         by_hour=[HourCount(hour=h, clicks=c[0], uniques=c[1]) for h, c in sorted(hours.items())],
+        by_day=[DayCount(day=d, clicks=c[0], uniques=c[1]) for d, c in sorted(days.items())],
         rolled_up_until=repository.rollup_watermark(session, ROLLUP_NAME),
     )
 
@@ -304,6 +386,11 @@ def _domain_id(session: Session, ctx: OrgContext, host: str | None) -> uuid.UUID
         raise InvalidError(
             f"{host!r} is not a short domain of {ctx.organisation.name}", field="domain"
         )
+    if not domain.enabled:
+        raise InvalidError(
+            f"{host!r} is not enabled yet; verify it and enable it under short domains",
+            field="domain",
+        )
     return domain.id
 
 
@@ -337,6 +424,11 @@ def _checked(settings: Settings, url: str, field: str) -> str:
 
 def _checked_optional(settings: Settings, url: str | None, field: str) -> str | None:
     return _checked(settings, url, field) if url else None
+
+
+def short_urls(session: Session, settings: Settings, links: list[Link]) -> dict[uuid.UUID, str]:
+    """Each link's public short URL (its short domain, else the app's public URL)."""
+    return _short_urls(session, settings, links)
 
 
 def _short_urls(session: Session, settings: Settings, links: list[Link]) -> dict[uuid.UUID, str]:

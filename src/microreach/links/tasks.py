@@ -9,8 +9,8 @@ harmless: the result depends only on the raw clicks. Clicks recorded in the last
 It also forgets visitor hashes of days before yesterday (they can no longer make a click
 unique) and, when MICROREACH_CLICK_RETENTION_DAYS is set, raw clicks older than that; their
 rollups stay (unless a click of such an old hour is replayed later, which rebuilds that hour
-from what is left). Run it every few minutes: `python -m microreach.links.tasks` from cron,
-or the job runner once there is one.
+from what is left). The scheduler enqueues it as the job `links.rollup_clicks` every
+MICROREACH_SCHEDULE_ROLLUP_SECONDS; `python -m microreach.links.tasks` runs it once (cron).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from microreach.config import Settings
+from microreach.jobs import JobContext, NoArgs, job
 from microreach.links import repository
 from microreach.links.service import ROLLUP_NAME
 from microreach.links.visitors import utc_day
@@ -52,8 +53,15 @@ def rollup_clicks(session: Session, settings: Settings, now: datetime) -> Rollup
     return RollupResult(len(pairs), until)
 
 
+@job("links.rollup_clicks", NoArgs)
+def rollup_job(ctx: JobContext, _args: NoArgs) -> str:
+    with ctx.database.transaction() as session:
+        result = rollup_clicks(session, ctx.settings, ctx.now())
+    return f"{result.link_hours} link-hours rolled up until {result.recorded_until.isoformat()}"
+
+
 def main() -> None:
-    """`python -m microreach.links.tasks`: one rollup run, for cron until there is a scheduler."""
+    """`python -m microreach.links.tasks`: one rollup run (cron, without the scheduler)."""
     from microreach.config import get_settings
     from microreach.db.session import Database
     from microreach.kit.clock import utcnow

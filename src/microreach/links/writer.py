@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -33,6 +34,7 @@ from sqlalchemy import Connection, Engine
 
 from microreach.db.session import Database
 from microreach.kit.clock import as_utc, utcnow
+from microreach.observability import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -123,6 +125,7 @@ class ClickWriter:
             raise RuntimeError("the click writer is not started")
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait((record, future))
+        metrics.CLICKS_ACCEPTED.inc()
         await future
 
     async def _run(self) -> None:
@@ -149,12 +152,17 @@ class ClickWriter:
     async def _commit_batch(self, batch: list[Pending]) -> None:
         loop = asyncio.get_running_loop()
         records = [record for record, _ in batch]
+        started = time.perf_counter()
         try:
             await loop.run_in_executor(self._executor, self._write, records)
         except Exception:
             logger.exception("click batch of %d failed; retrying one by one", len(batch))
             await self._commit_singly(batch)
             return
+        metrics.CLICK_WRITE_LAG.observe(time.perf_counter() - started)
+        metrics.CLICKS_WRITTEN.inc(sum(1 for r in records if isinstance(r, ClickRecord)))
+        if self._queue is not None:
+            metrics.CLICK_QUEUE_DEPTH.set(self._queue.qsize())
         for _, future in batch:
             if not future.done():
                 future.set_result(None)

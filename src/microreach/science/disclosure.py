@@ -75,6 +75,13 @@ _LINE_LABEL = re.compile(
 )
 _OPENING_WORD = re.compile(r"\s*(?:werbung|anzeige)\b", re.IGNORECASE)
 _HASHTAG = re.compile(r"(?<![\w#])#(\w+)")
+# Whether a lower-cased caption has a marker hashtag: a '#' (not inside a word or after another
+# '#') followed by a whole marker tag, as _HASHTAG would read it.
+_MARKER_TAG_GATE = re.compile(
+    r"(?<![\w#])#(?:"
+    + "|".join(re.escape(tag) for tag in sorted(MARKER_TAGS, key=lambda t: (-len(t), t)))
+    + r")(?!\w)"
+)
 _MENTION = re.compile(r"(?<![\w.@])@([A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?)")
 _CODE = re.compile(
     r"\b(?:code|c[oó]digo|cupom|cup[oó]n|coupon|rabattcode|gutscheincode|rabatkode|codice|"
@@ -190,20 +197,26 @@ class DisclosureSummary:
 
 def find_disclosures(post: PostObservation) -> tuple[Evidence, ...]:
     """The paid-partnership flag and every disclosure marker of the post."""
+    return tuple(_disclosures(post, post.caption.lower()))
+
+
+def _disclosures(post: PostObservation, lower: str) -> list[Evidence]:
+    """find_disclosures with the caption already lower-cased."""
     found: list[Evidence] = []
     if post.is_paid_partnership:
         found.append(Evidence(EvidenceKind.PAID_FLAG, "paid partnership", "platform"))
     caption = post.caption
-    lower = caption.lower()
     tags_in_caption: set[str] = set()
-    if not MARKER_TAGS.isdisjoint(_HASHTAG.findall(lower)):
+    if "#" in lower and _MARKER_TAG_GATE.search(lower) is not None:
         for m in _HASHTAG.finditer(caption):
             tag = m.group(1).casefold()
             if tag in MARKER_TAGS:
                 tags_in_caption.add(tag)
                 found.append(Evidence(EvidenceKind.MARKER, m.group(0), "caption", *m.span()))
     field_tags = (
-        post.hashtags if not _FIELD_MARKERS.isdisjoint(map(str.lower, post.hashtags)) else ()
+        post.hashtags
+        if post.hashtags and not _FIELD_MARKERS.isdisjoint(map(str.lower, post.hashtags))
+        else ()
     )
     for tag in field_tags:
         key = tag.lstrip("#").casefold()
@@ -211,7 +224,7 @@ def find_disclosures(post: PostObservation) -> tuple[Evidence, ...]:
             tags_in_caption.add(key)
             found.append(Evidence(EvidenceKind.MARKER, f"#{tag.lstrip('#')}", "hashtags"))
     found += _caption_labels(caption, lower)
-    return tuple(found)
+    return found
 
 
 def _caption_labels(caption: str, lower: str) -> list[Evidence]:
@@ -230,7 +243,7 @@ def _caption_labels(caption: str, lower: str) -> list[Evidence]:
             matches.append(line)
         newline = caption.find("\n", start)
         start = newline + 1 if newline >= 0 else -1
-    return [_label(m) for m in matches]
+    return [_label(m) for m in matches] if matches else []
 
 
 def _label(m: re.Match[str]) -> Evidence:
@@ -243,21 +256,28 @@ def find_commercial_evidence(
     post: PostObservation, own_handles: Collection[str] = ()
 ) -> tuple[Evidence, ...]:
     """Brand mentions, discount codes and discounts, affiliate links, link in bio, thanks."""
-    caption = post.caption
-    lower = caption.lower()
     own = {h.lstrip("@").casefold() for h in own_handles}
-    found = _mentions(post, own)
+    return tuple(_commercial(post, post.caption.lower(), own))
+
+
+def _commercial(post: PostObservation, lower: str, own: set[str]) -> list[Evidence]:
+    """find_commercial_evidence with the caption lower-cased and the own handles folded."""
+    caption = post.caption
+    found = _mentions(post, own) if post.mentions or "@" in caption else []
     if _CODE_GATE.search(lower):
         for m in _CODE.finditer(caption):
             code = m.group(1)
             if any(ch.isdigit() for ch in code) or code.isupper():
                 found.append(Evidence(EvidenceKind.DISCOUNT_CODE, m.group(0), "caption", *m.span()))
     for kind, pattern, keys in _EVIDENCE:
-        if any(key in lower for key in keys):
-            found += [
-                Evidence(kind, m.group(0), "caption", *m.span()) for m in pattern.finditer(caption)
-            ]
-    return tuple(found)
+        for key in keys:
+            if key in lower:
+                found += [
+                    Evidence(kind, m.group(0), "caption", *m.span())
+                    for m in pattern.finditer(caption)
+                ]
+                break
+    return found
 
 
 def _mentions(post: PostObservation, own: set[str]) -> list[Evidence]:
@@ -293,8 +313,14 @@ def detect_disclosure(
     ``brand_handles`` are known brand handles in lower case, without '@'; ``own_handles``
     are the creator's own handles, never counted as brand mentions.
     """
-    disclosures = find_disclosures(post)
-    evidence = find_commercial_evidence(post, own_handles)
+    own = {h.lstrip("@").casefold() for h in own_handles}
+    return _detect(post, brand_handles, own)
+
+
+def _detect(post: PostObservation, brand_handles: Collection[str], own: set[str]) -> PostDisclosure:
+    lower = post.caption.lower()
+    disclosures = tuple(_disclosures(post, lower))
+    evidence = tuple(_commercial(post, lower, own))
     disclosed = bool(disclosures)
     undisclosed = not disclosed and _likely_sponsored(evidence, brand_handles)
     return PostDisclosure(
@@ -328,26 +354,59 @@ def disclosure_summary(
     own_handles: Collection[str] = (),
     examples: int = EXAMPLES,
 ) -> DisclosureSummary:
-    """Sponsored and likely undisclosed posts of one account (deleted posts left out)."""
-    results = [
-        detect_disclosure(p, brand_handles=brand_handles, own_handles=own_handles)
-        for p in posts
-        if not p.deleted
-    ]
-    sponsored = [r for r in results if r.is_sponsored]
-    undisclosed = sorted(
-        (r for r in results if r.likely_undisclosed), key=lambda r: r.posted_at, reverse=True
-    )
-    markers = Counter(m for r in results for m in dict.fromkeys(x.casefold() for x in r.markers))
+    """Sponsored and likely undisclosed posts of one account (deleted posts left out).
+
+    The same as detect_disclosure on every post, without building the result of a post that
+    is neither disclosed nor likely undisclosed (most posts): only counts and markers leave it.
+    """
+    own = {h.lstrip("@").casefold() for h in own_handles}
+    looked = disclosed = 0
+    found: list[PostDisclosure] = []  # the likely undisclosed posts, in post order
+    markers: Counter[str] = Counter()
+    as_of: datetime | None = None
+    for post in posts:
+        if post.deleted:
+            continue
+        looked += 1
+        if as_of is None or post.posted_at > as_of:
+            as_of = post.posted_at
+        lower = post.caption.lower()
+        disclosures = _disclosures(post, lower)
+        if disclosures:
+            disclosed += 1
+            # Each marker counts once per post.
+            markers.update(
+                list(
+                    dict.fromkeys(
+                        e.text.casefold() for e in disclosures if e.kind is EvidenceKind.MARKER
+                    )
+                )
+            )
+            continue
+        evidence = _commercial(post, lower, own)
+        if evidence and _likely_sponsored(evidence, brand_handles):
+            found.append(
+                PostDisclosure(
+                    posted_at=post.posted_at,
+                    is_sponsored=True,
+                    disclosed=False,
+                    disclosures=(),
+                    likely_undisclosed=True,
+                    evidence=tuple(evidence),
+                    caption=post.caption,
+                )
+            )
+    undisclosed = sorted(found, key=lambda r: r.posted_at, reverse=True)
+    sponsored = disclosed + len(undisclosed)
     return DisclosureSummary(
         version=DISCLOSURE_VERSION,
-        posts=len(results),
-        sponsored=len(sponsored),
-        disclosed=sum(1 for r in results if r.disclosed),
+        posts=looked,
+        sponsored=sponsored,
+        disclosed=disclosed,
         likely_undisclosed=len(undisclosed),
-        sponsored_share=len(sponsored) / len(results) if results else None,
-        undisclosed_share=len(undisclosed) / len(sponsored) if sponsored else None,
+        sponsored_share=sponsored / looked if looked else None,
+        undisclosed_share=len(undisclosed) / sponsored if sponsored else None,
         markers=dict(markers.most_common()),
         examples=tuple(undisclosed[:examples]),
-        as_of=max((r.posted_at for r in results), default=None),
+        as_of=as_of,
     )

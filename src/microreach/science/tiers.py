@@ -1,8 +1,14 @@
-"""Follower tiers: named schemes with per-platform thresholds (see docs/metrics.md)."""
+"""Follower tiers: named schemes with per-platform thresholds and the operator's per-platform
+overrides (see docs/metrics.md, Follower tiers)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+import json
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,13 +92,49 @@ HYPEAUDITOR_2018 = TierScheme(
 
 SCHEMES: dict[str, TierScheme] = {s.key: s for s in (BRIEF, LATER_FOHR_2021, HYPEAUDITOR_2018)}
 
+Ladders = Mapping[str, tuple[Tier, ...]]
+# The operator's per-platform ladders (MICROREACH_TIER_OVERRIDES), set once per process by
+# configure_overrides; they replace a platform's ladder in every scheme.
+_overrides: dict[str, tuple[Tier, ...]] = {}
+_effective: dict[str, TierScheme] = {}
+_TIER_NAME = re.compile(r"[a-z][a-z0-9-]{0,23}")
+
+
+def configure_overrides(ladders: Ladders) -> None:
+    """Use ``ladders`` (platform -> tiers, from parse_overrides) in every scheme from now on."""
+    _overrides.clear()
+    _overrides.update(ladders)
+    _effective.clear()
+
+
+def current_overrides() -> dict[str, tuple[Tier, ...]]:
+    """The per-platform ladders in force (to hand to worker processes)."""
+    return dict(_overrides)
+
+
+def overrides_tag() -> str:
+    """'' without overrides, else '+' and a short digest of them: part of the tiers version,
+    so changing the overrides makes the scoring job score every account again."""
+    if not _overrides:
+        return ""
+    canonical = json.dumps(
+        {p: [[t.name, t.lower] for t in ladder] for p, ladder in sorted(_overrides.items())}
+    )
+    return "+" + hashlib.sha256(canonical.encode()).hexdigest()[:8]
+
 
 def get_scheme(key: str) -> TierScheme:
+    """The scheme ``key`` with the configured per-platform overrides applied."""
+    if (found := _effective.get(key)) is not None:
+        return found
     try:
-        return SCHEMES[key]
+        base = SCHEMES[key]
     except KeyError:
         known = ", ".join(sorted(SCHEMES))
         raise ValueError(f"unknown tier scheme {key!r}; known: {known}") from None
+    scheme = replace(base, per_platform={**base.per_platform, **_overrides}) if _overrides else base
+    _effective[key] = scheme
+    return scheme
 
 
 def tier_for(followers: int, platform: str | None = None, scheme: str = "brief") -> Tier:
@@ -103,3 +145,54 @@ def tier_for(followers: int, platform: str | None = None, scheme: str = "brief")
         if tier.contains(followers):
             return tier
     raise AssertionError("tier ladders start at 0 and end unbounded")
+
+
+def parse_overrides(text: str, platforms: Collection[str]) -> dict[str, tuple[Tier, ...]]:
+    """Per-platform ladders from JSON: ``{"youtube": "later-fohr-2021", "tiktok": {"nano": 0,
+    "micro": 5000, ...}}``: a platform takes a scheme's default ladder, or tiers given by their
+    lower bounds (the lowest 0, every bound different). ValueError says what is wrong."""
+    if not text.strip():
+        return {}
+    try:
+        data: Any = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"is not valid JSON ({exc.msg} at character {exc.pos})") from None
+    if not isinstance(data, dict):
+        raise ValueError('must be a JSON object such as {"youtube": "later-fohr-2021"}')
+    ladders: dict[str, tuple[Tier, ...]] = {}
+    for platform, spec in data.items():
+        if platform not in platforms:
+            known = ", ".join(sorted(platforms))
+            raise ValueError(f"unknown platform {platform!r}; known: {known}")
+        ladders[platform] = _override_ladder(platform, spec)
+    return ladders
+
+
+def _override_ladder(platform: str, spec: Any) -> tuple[Tier, ...]:
+    if isinstance(spec, str):
+        if spec not in SCHEMES:
+            known = ", ".join(sorted(SCHEMES))
+            raise ValueError(f"{platform}: unknown tier scheme {spec!r}; known: {known}")
+        return SCHEMES[spec].tiers
+    if not isinstance(spec, dict) or not spec:
+        raise ValueError(
+            f"{platform}: give a scheme key or an object of tier names and lower bounds, "
+            f"got {spec!r}"
+        )
+    for name, lower in spec.items():
+        if not _TIER_NAME.fullmatch(name):
+            raise ValueError(
+                f"{platform}: tier name {name!r} must be 1-24 lower-case letters, digits or "
+                "'-', starting with a letter"
+            )
+        if isinstance(lower, bool) or not isinstance(lower, int) or lower < 0:
+            raise ValueError(
+                f"{platform}: tier {name!r} needs a whole number of followers >= 0, got {lower!r}"
+            )
+    steps = sorted(spec.items(), key=lambda item: item[1])
+    if steps[0][1] != 0:
+        raise ValueError(f"{platform}: the lowest tier must start at 0, got {steps[0][1]}")
+    bounds = [lower for _, lower in steps]
+    if len(set(bounds)) != len(bounds):
+        raise ValueError(f"{platform}: two tiers start at the same follower count")
+    return _ladder(*steps)

@@ -79,9 +79,12 @@ Progress = Callable[[int], None]
 
 
 def score_version(tier_scheme: str) -> str:
-    """Every formula's version in one string: a change of any of them rescores the account."""
+    """Every formula's version in one string: a change of any of them rescores the account.
+    The tiers part is the scheme key, followed by a digest of the per-platform overrides when
+    there are any."""
     return (
-        f"tiers={tier_scheme};engagement={ENGAGEMENT_VERSION};growth={GROWTH_VERSION};"
+        f"tiers={tier_scheme}{tiers.overrides_tag()};"
+        f"engagement={ENGAGEMENT_VERSION};growth={GROWTH_VERSION};"
         f"authenticity={AUTHENTICITY_VERSION};relationship={RELATIONSHIP_VERSION};"
         f"disclosure={DISCLOSURE_VERSION};niches={NICHES_VERSION};comments={COMMENTS_VERSION}"
     )
@@ -200,7 +203,8 @@ def _score_span(connection: Connection, job: _Job, table: PeerTable) -> list[dic
 _worker: dict[str, Any] = {}
 
 
-def _init_worker(url: str, table: PeerTable) -> None:
+def _init_worker(url: str, table: PeerTable, ladders: tiers.Ladders) -> None:
+    tiers.configure_overrides(ladders)  # the parent's per-platform tier ladders
     _worker["engine"] = make_engine(url)
     _worker["table"] = table
 
@@ -446,7 +450,9 @@ def _run(
         return
     connection.commit()  # the workers must see everything this connection wrote
     with ProcessPoolExecutor(
-        max_workers=workers, initializer=_init_worker, initargs=(database_url, table)
+        max_workers=workers,
+        initializer=_init_worker,
+        initargs=(database_url, table, tiers.current_overrides()),
     ) as pool:
         yield from pool.map(_score_in_worker, jobs)
 

@@ -24,7 +24,8 @@ from microreach.brands import views as brands_views
 from microreach.campaigns import api as campaigns_api
 from microreach.campaigns import portal_views as campaigns_portal_views
 from microreach.campaigns import views as campaigns_views
-from microreach.config import Settings
+from microreach.config import Settings, configure_tiers
+from microreach.connectors import views as connectors_views
 from microreach.conversions import api as conversions_api
 from microreach.creators import api as creators_api
 from microreach.creators import views as creators_views
@@ -34,9 +35,15 @@ from microreach.discovery import views as discovery_views
 from microreach.imports import views as imports_views
 from microreach.kit.errors import ConfigError
 from microreach.links import api as links_api
+from microreach.links import portal_views as links_portal_views
 from microreach.links import views as links_views
 from microreach.links.redirect import Redirector, slug_route
+from microreach.lists import api as lists_api
+from microreach.lists import views as lists_views
 from microreach.observability import web as observability
+from microreach.reports import api as reports_api
+from microreach.reports import share_api as reports_share_api
+from microreach.reports import views as reports_views
 from microreach.science.tiers import get_scheme
 from microreach.scores import api as scores_api
 from microreach.web import auth
@@ -102,8 +109,11 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.include_router(accounts_views.router)
     app.include_router(accounts_organisation_views.router)
     app.include_router(accounts_portal_views.router)
+    app.include_router(connectors_views.router)
     app.include_router(links_api.router)
+    app.include_router(links_api.domains_router)
     app.include_router(links_views.router)
+    app.include_router(links_portal_views.router)
     app.include_router(conversions_api.router)
     app.include_router(imports_views.router)
     app.include_router(discovery_api.router)
@@ -113,6 +123,11 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.include_router(campaigns_views.router)
     app.include_router(brands_api.router)
     app.include_router(brands_views.router)
+    app.include_router(lists_api.router)
+    app.include_router(lists_views.router)
+    app.include_router(reports_api.router)
+    app.include_router(reports_share_api.router)
+    app.include_router(reports_views.router)
     observability.add_routes(app, settings, database)
     # Last: /{slug} is whatever no app route matched (reserved slugs are refused at creation).
     app.router.routes.append(slug_route())
@@ -128,6 +143,7 @@ def _check_tier_scheme(settings: Settings) -> None:
         get_scheme(settings.tier_scheme)
     except ValueError as exc:
         raise ConfigError("MICROREACH_TIER_SCHEME", str(exc)) from None
+    configure_tiers(settings)  # the per-platform ladders of these settings, in this process
 
 
 def _mount_static(app: FastAPI) -> None:

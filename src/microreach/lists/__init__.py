@@ -1,0 +1,2 @@
+"""Lists: shortlists of creators, shared notes and tags, saved searches, CSV export and
+inviting a whole list to a campaign."""

@@ -1,0 +1,1 @@
+"""Data portability and privacy: organisation bundles, forgetting a creator, retention."""

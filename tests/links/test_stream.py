@@ -1,0 +1,183 @@
+"""The scale profile's click path: the redirect appends to a Redis stream, click workers write to
+the database and acknowledge after the commit; a crash between the two replays without double
+counting, a bad entry goes to the dead letters, and a redirect whose click Redis did not take
+answers 503."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import redis
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from microreach.config import Settings
+from microreach.db.session import Database
+from microreach.links.models import Link
+from microreach.links.stream import (
+    DEAD_LETTERS,
+    GROUP,
+    STREAM,
+    ClickConsumer,
+    ClickTransportError,
+    StreamWriter,
+    decode,
+    encode,
+)
+from microreach.links.writer import OrphanRecord
+from tests.links.conftest import Tenant
+from tests.links.test_writer import DAY_ONE, click, make_link, stored
+
+REDIS_URL = "redis://127.0.0.1:6379/13"
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.RedisError:
+        pytest.skip("Redis is not reachable on 127.0.0.1:6379")
+    client.delete(STREAM, DEAD_LETTERS)
+    yield REDIS_URL
+    client.delete(STREAM, DEAD_LETTERS)
+    client.close()
+
+
+def _send(url: str, records: list[object]) -> None:
+    async def run() -> None:
+        writer = StreamWriter(url, batch_size=64)
+        await writer.start()
+        await asyncio.gather(*(writer.record(record) for record in records))  # type: ignore[arg-type]
+        await writer.stop()
+
+    asyncio.run(run())
+
+
+def test_records_survive_the_round_trip_through_their_encoding(
+    session: Session, link_settings: Settings, tenant: Tenant
+) -> None:
+    link = make_link(session, link_settings, tenant)
+    record = click(link)
+    assert decode(encode(record)) == record
+    orphan = OrphanRecord(uuid.uuid4(), "go.example.com", "nope", DAY_ONE, True)
+    assert decode(encode(orphan)) == orphan
+    with pytest.raises(ValueError, match="not a click record"):
+        decode(b'["x", 1]')
+
+
+def test_clicks_go_through_the_stream_exactly_once(
+    session: Session, database: Database, link_settings: Settings, tenant: Tenant, redis_url: str
+) -> None:
+    link = make_link(session, link_settings, tenant)
+    records = [click(link, ip=f"203.0.113.{n % 50}") for n in range(120)]
+    _send(redis_url, list(records))
+    client = redis.Redis.from_url(redis_url)
+    assert client.xlen(STREAM) == 120
+
+    consumer = ClickConsumer(redis_url, database, name="one", batch_size=50, block_ms=10)
+    while consumer.step():
+        pass
+    rows = stored(session, link)
+    assert sorted(row.id for row in rows) == sorted(record.id for record in records)
+    assert sum(row.is_unique for row in rows) == 50
+    assert client.xlen(STREAM) == 0
+    assert client.xpending(STREAM, GROUP)["pending"] == 0
+    consumer.close()
+
+
+def test_a_crash_between_commit_and_acknowledgement_replays_without_double_counting(
+    session: Session,
+    database: Database,
+    link_settings: Settings,
+    tenant: Tenant,
+    redis_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    link = make_link(session, link_settings, tenant)
+    records = [click(link, ip=f"198.51.100.{n}") for n in range(30)]
+    _send(redis_url, list(records))
+    crashing = ClickConsumer(redis_url, database, name="crashing", block_ms=10)
+
+    def crash(_ids: object) -> None:
+        raise ConnectionError("worker killed after the commit")
+
+    monkeypatch.setattr(crashing, "_ack", crash)
+    with pytest.raises(ConnectionError):
+        crashing.step()
+    assert len(stored(session, link)) == 30  # committed, but still pending in Redis
+    client = redis.Redis.from_url(redis_url)
+    assert client.xpending(STREAM, GROUP)["pending"] == 30
+
+    # Another worker takes the abandoned entries over (claim_idle 0 for the test).
+    other = ClickConsumer(redis_url, database, name="other", block_ms=10, claim_idle_ms=0)
+    while other.step():
+        pass
+    assert other.stats.replayed == 30
+    rows = stored(session, link)
+    assert len(rows) == 30 and len({row.id for row in rows}) == 30
+    assert sum(row.is_unique for row in rows) == 30
+    assert client.xpending(STREAM, GROUP)["pending"] == 0 and client.xlen(STREAM) == 0
+    other.close()
+
+
+def test_a_database_outage_keeps_clicks_in_the_stream_until_it_is_back(
+    session: Session,
+    database: Database,
+    link_settings: Settings,
+    tenant: Tenant,
+    redis_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    link = make_link(session, link_settings, tenant)
+    records = [click(link, ip=f"192.0.2.{n}") for n in range(10)]
+    _send(redis_url, list(records))
+    consumer = ClickConsumer(redis_url, database, name="patient", block_ms=10)
+    real_commit = consumer._commit
+
+    def down(_records: object) -> None:
+        raise OperationalError("INSERT", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(consumer, "_commit", down)
+    with pytest.raises(OperationalError):
+        consumer.step()
+    assert stored(session, link) == []
+    monkeypatch.setattr(consumer, "_commit", real_commit)
+    consumer._own_pending = True  # what run() does after a failed step
+    while consumer.step():
+        pass
+    assert len(stored(session, link)) == 10
+    consumer.close()
+
+
+def test_an_entry_that_can_never_be_written_goes_to_the_dead_letters(
+    session: Session, database: Database, link_settings: Settings, tenant: Tenant, redis_url: str
+) -> None:
+    link = make_link(session, link_settings, tenant)
+    good = click(link)
+    ghost = click(Link(id=uuid.uuid4()))  # its link does not exist: a foreign key error
+    _send(redis_url, [good, ghost])
+    client = redis.Redis.from_url(redis_url)
+    client.xadd(STREAM, {b"r": b"garbage"})
+    consumer = ClickConsumer(redis_url, database, name="sorter", block_ms=10)
+    while consumer.step():
+        pass
+    assert [row.id for row in stored(session, link)] == [good.id]
+    assert consumer.stats.dead == 2
+    assert client.xlen(DEAD_LETTERS) == 2 and client.xlen(STREAM) == 0
+    consumer.close()
+
+
+def test_a_click_redis_did_not_take_is_refused() -> None:
+    async def run() -> None:
+        writer = StreamWriter("redis://127.0.0.1:1/0", batch_size=8, timeout_s=0.5)
+        await writer.start()
+        orphan = OrphanRecord(uuid.uuid4(), "h", "s", DAY_ONE, False)
+        with pytest.raises(ClickTransportError):
+            await writer.record(orphan)
+        await writer.stop()
+
+    asyncio.run(run())
