@@ -7,7 +7,8 @@ database, is the floor of the job's input: reading every account's observations 
 newest posts with their latest counts, follower series, comment threads) in one process
 without scoring them. Prints both rates, their ratio, and the time the job would take for
 100,000 creators at the measured rate. The machine is shared, so the ratio is the figure to
-compare between runs.
+compare between runs; the CPU time the job used (its processes' user + system time) is printed
+too, with the load average, because on a busy machine the wall time mostly measures the others.
 
     python bench/score.py [--creators 20000] [--workers N]
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -31,12 +33,22 @@ TARGET_SECONDS_100K = 30.0
 
 
 def run(command: list[str], env: dict[str, str]) -> tuple[float, str]:
+    elapsed, _, summary = run_timed(command, env)
+    return elapsed, summary
+
+
+def run_timed(command: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """Wall seconds, CPU seconds (user + system of the command and its worker processes) and
+    the command's last line of output."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed ({done.returncode}): {done.stderr}")
-    return elapsed, done.stderr.strip().splitlines()[-1]
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, cpu, done.stderr.strip().splitlines()[-1]
 
 
 def read_floor(url: str) -> tuple[float, int]:
@@ -68,7 +80,8 @@ def main() -> None:
         generated, _ = run([*me, "generate", "--creators", str(args.creators), "--seed",
                             str(args.seed)], env)  # fmt: skip
         floor, accounts = read_floor(url)
-        scored, summary = run([*me, "score", "--workers", str(args.workers)], env)
+        load = os.getloadavg()[0]
+        scored, cpu, summary = run_timed([*me, "score", "--workers", str(args.workers)], env)
         again, summary_again = run([*me, "score", "--workers", str(args.workers)], env)
         engine = sa.create_engine(url)
         with engine.connect() as connection:
@@ -83,6 +96,10 @@ def main() -> None:
     print(f"creators            {args.creators:,} ({accounts:,} accounts, {per_creator:.2f} each;"
           f" generated in {generated:.1f} s)")  # fmt: skip
     print(f"microreach score    {scored:.1f} s, {rate:,.0f} accounts/s  [{summary}]")
+    print(
+        f"cpu time            {cpu:.1f} s, {cpu / accounts * 1e6:,.0f} us per account "
+        f"(load average {load:.1f} on {os.cpu_count()} CPUs when it started)"
+    )
     print(
         f"read floor          {floor:.1f} s, {floor_rate:,.0f} accounts/s (1 process, no scoring)"
     )

@@ -22,7 +22,7 @@ JOURNEY = "tests/e2e/test_journey.py::test_a_brand_runs_a_campaign_and_sees_the_
 # Screenshot of the journey -> file name under docs/screenshots.
 CHOSEN = {
     "creator-profile.png": "creator-profile.png",
-    "campaign.png": "campaign.png",
+    "campaign-report-top.png": "campaign-report.png",
     "discovery.png": "discovery.png",
     "portal-campaign.png": "creator-portal-phone.png",
 }

@@ -309,6 +309,7 @@ ROUTES: dict[tuple[str, str], Spec] = {
     ("POST", "/lists/{list_id}"): scoped(form={"name": "Outsider"}),
     ("POST", "/lists/{list_id}/delete"): scoped(form={}),
     ("POST", "/lists/{list_id}/members/{account_id}/remove"): scoped(form={}),
+    ("POST", "/lists/{list_id}/members/{account_id}/move"): scoped(form={"direction": "up"}),
     ("POST", "/lists/{list_id}/campaign"): scoped(form={"campaign_id": "{campaign_id}"}),
     # Campaign reports: the member page, its downloads and read-only links
     ("GET", "/campaigns/{campaign_id}/report"): scoped(),

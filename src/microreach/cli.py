@@ -21,7 +21,7 @@ from microreach.discovery import service as discovery
 from microreach.discovery.cli import discovery_app
 from microreach.evaluation.cli import eval_app, followers_app
 from microreach.imports.cli import import_app
-from microreach.jobs.cli import scheduler_command, worker_command
+from microreach.jobs.cli import jobs_app, scheduler_command, worker_command
 from microreach.kit.errors import ConfigError, MicroreachError
 from microreach.links.cli import click_worker_command
 from microreach.observability.logs import setup_logging
@@ -52,6 +52,7 @@ app.add_typer(import_app, name="import")
 app.add_typer(discovery_app, name="discovery")
 app.command("worker")(worker_command)
 app.command("scheduler")(scheduler_command)
+app.add_typer(jobs_app, name="jobs")
 app.command("export")(export_command)
 app.command("import-bundle")(import_bundle_command)
 app.command("forget")(forget_command)
@@ -223,6 +224,9 @@ def _serve(settings: Settings, database: Database, host: str, port: int, workers
                     "scale with processes: use PostgreSQL for that.",
                     err=True,
                 )
+            # A worker imports the whole app before it answers uvicorn's health pings; on a
+            # busy machine that exceeds the 5 s default and uvicorn would restart it in a loop.
+            options["timeout_worker_healthcheck"] = 60
             uvicorn.run("microreach.cli:web_app", factory=True, workers=workers, **options)
     finally:
         if background is not None:

@@ -7,21 +7,29 @@ from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from sqlalchemy.orm import Session
 
+from microreach.connectors import repository
 from microreach.connectors.base import AccountRef, TokenSet
 from microreach.connectors.errors import (
     AccountNotFound,
     PrivateAccount,
     QuotaExceeded,
+    RateLimited,
     TokenExpired,
 )
 from microreach.connectors.oauth import new_pkce
-from microreach.connectors.quota import DatabaseQuotaLedger, quota_day, quota_resets_at
+from microreach.connectors.quota import (
+    DatabaseQuotaLedger,
+    SessionQuotaLedger,
+    quota_day,
+    quota_resets_at,
+)
 from microreach.connectors.youtube import YouTubeConnector
 from microreach.creators.enums import Platform
 from microreach.db.session import Database
 from tests.connectors.conftest import NOW, ContextFor
-from tests.connectors.replay import Replay, Step
+from tests.connectors.replay import Replay, Sleeps, Step
 
 CHANNEL = "UC_x5XG1OV2P6uZZ5FSM9Ttw"
 UPLOADS = "UU_x5XG1OV2P6uZZ5FSM9Ttw"
@@ -177,3 +185,57 @@ def test_google_oauth_with_pkce_and_refresh(context_for: ContextFor) -> None:
     fresh = connector.refresh_token(TokenSet("old", refresh_token=tokens.refresh_token))
     assert fresh is not None and fresh.access_token == "ya29.new"
     assert fresh.refresh_token == tokens.refresh_token  # Google keeps the refresh token
+
+
+def test_rate_limit_waits_for_retry_after_then_succeeds(
+    context_for: ContextFor, sleeps: Sleeps
+) -> None:
+    replay = Replay(
+        Step(
+            "GET",
+            "/channels",
+            "youtube/error_rate_limit.json",
+            status=429,
+            headers={"Retry-After": "7"},
+        ),
+        Step("GET", "/channels", "youtube/channels_list.json"),
+    )
+    profile = YouTubeConnector(context_for(replay)).profile(AccountRef("trailkitchen"))
+    assert profile.followers == 48200
+    assert sleeps.calls == [7.0]
+    assert replay.done()
+
+
+def test_a_rate_limit_longer_than_the_client_waits_is_raised_with_its_hint(
+    context_for: ContextFor, sleeps: Sleeps
+) -> None:
+    replay = Replay(
+        Step(
+            "GET",
+            "/channels",
+            "youtube/error_rate_limit.json",
+            status=429,
+            headers={"Retry-After": "900"},
+        ),
+    )
+    with pytest.raises(RateLimited, match="rateLimitExceeded") as raised:
+        YouTubeConnector(context_for(replay)).profile(AccountRef("trailkitchen"))
+    assert raised.value.retry_after == 900.0
+    assert "@trailkitchen" in str(raised.value)
+    assert sleeps.calls == []
+
+
+def test_a_request_spends_quota_in_its_own_transaction(
+    context_for: ContextFor, session: Session
+) -> None:
+    """The portal's ledger: units go into the caller's session, and the limit still holds."""
+    replay = Replay(Step("GET", "/search", "youtube/search_list.json"))
+    ledger = SessionQuotaLedger(session, {Platform.YOUTUBE: 150}, clock=lambda: NOW)
+    connector = YouTubeConnector(context_for(replay, quota=ledger))
+    connector.search_channels("camp cooking", limit=2)
+    day = quota_day(Platform.YOUTUBE, NOW)
+    assert repository.quota_used(session, Platform.YOUTUBE, day) == 100
+    with pytest.raises(QuotaExceeded, match="daily quota of 150 units is spent"):
+        connector.search_channels("camp cooking", limit=2)
+    assert len(replay.requests) == 1
+    assert repository.quota_used(session, Platform.YOUTUBE, day) == 100

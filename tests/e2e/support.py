@@ -50,6 +50,24 @@ PHONE_USER_AGENT = (
     "Chrome/131.0.0.0 Mobile Safari/537.36"
 )
 SERIOUS = {"serious", "critical"}
+# Generous: on a loaded two-core machine importing the app alone can take half a minute.
+READY_SECONDS = 180
+ACTION_TIMEOUT_MS = 90_000
+
+
+def htmx_settled(page: Any) -> None:
+    """Waits until htmx has swapped in every response it asked for (it marks the elements of a
+    request in flight or a swap in progress with these classes)."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )
+
+
+def new_context(browser: Any, **options: Any) -> Any:
+    """A browser context (its own cookies) whose actions and navigations wait up to 90 s."""
+    context = browser.new_context(**options)
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    return context
 
 
 def chromium_path() -> str | None:
@@ -157,7 +175,7 @@ def live_app(tmp: Path, test_database_url: str) -> Iterator[LiveApp]:
 
 
 def _wait_until_ready(app: LiveApp, server: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + READY_SECONDS
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise AssertionError(f"microreach serve exited: {log.read_text()}")
@@ -167,7 +185,9 @@ def _wait_until_ready(app: LiveApp, server: subprocess.Popen[bytes], log: Path) 
         except httpx.TransportError:
             pass
         time.sleep(0.2)
-    raise AssertionError(f"microreach serve was not ready within 60 s: {log.read_text()}")
+    raise AssertionError(
+        f"microreach serve was not ready within {READY_SECONDS} s: {log.read_text()}"
+    )
 
 
 @dataclass
@@ -179,13 +199,20 @@ class Quality:
     overflows: list[str] = field(default_factory=list)
     shots: list[Path] = field(default_factory=list)
 
-    def check(self, page: Any, name: str, *, phone: bool = False) -> None:
-        """Screenshot ``page`` as ``name``.png, run axe-core on it and, at phone width, check
-        that nothing makes the page scroll sideways."""
+    def check(self, page: Any, name: str, *, phone: bool = False, top: int = 0) -> None:
+        """Screenshot ``page`` as ``name``.png (and its first ``top`` pixels as
+        ``name``-top.png, for long pages), run axe-core on it and, at phone width, check that
+        nothing makes the page scroll sideways."""
         page.wait_for_load_state("load")
         shot = self.directory / f"{name}.png"
         page.screenshot(path=str(shot), full_page=True)
         self.shots.append(shot)
+        if top:
+            width = page.viewport_size["width"]
+            clip = {"x": 0, "y": 0, "width": width, "height": top}
+            head = self.directory / f"{name}-top.png"
+            page.screenshot(path=str(head), full_page=True, clip=clip)
+            self.shots.append(head)
         self.violations += [f"{name} ({page.url}): {v}" for v in axe_violations(page)]
         if phone:
             wide = page.evaluate(OVERFLOW_JS)

@@ -8,12 +8,22 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from tests.e2e.support import DESKTOP, PHONE, LiveApp, Quality
+from tests.e2e.support import DESKTOP, PHONE, LiveApp, Quality, new_context
 
 DEMO_EMAIL = "demo@microreach.local"
 DEMO_PASSWORD = "microreach-demo"
-BRAND_EXTRA = ("/brands/profile", "/organisation/api-keys", "/imports", "/links", "/mail")
-CREATOR_EXTRA = ("/portal", "/portal/campaigns", "/mail")
+BRAND_EXTRA = (
+    "/brands/profile",
+    "/organisation/api-keys",
+    "/imports",
+    "/links",
+    "/links/new",
+    "/links/bulk",
+    "/links/domains",
+    "/reports/tiers",
+    "/mail",
+)
+CREATOR_EXTRA = ("/portal", "/portal/campaigns", "/portal/bio", "/portal/connections", "/mail")
 ANONYMOUS = ("/", "/discover", "/sign-in", "/sign-up", "/portal/sign-up", "/forgot-password")
 
 
@@ -45,7 +55,7 @@ def sign_in(page: Any, app: LiveApp, email: str, password: str) -> None:
 
 
 def test_brand_pages_pass_axe(browser: Any, app: LiveApp, quality: Quality) -> None:
-    context = browser.new_context(viewport=DESKTOP)
+    context = new_context(browser, viewport=DESKTOP)
     try:
         page = context.new_page()
         sign_in(page, app, DEMO_EMAIL, DEMO_PASSWORD)
@@ -60,7 +70,7 @@ def test_brand_pages_pass_axe(browser: Any, app: LiveApp, quality: Quality) -> N
 def test_creator_pages_pass_axe_and_fit_a_phone(
     browser: Any, app: LiveApp, quality: Quality
 ) -> None:
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    context = new_context(browser, viewport=PHONE, is_mobile=True, has_touch=True)
     try:
         page = context.new_page()
         page.goto(app.path("/portal/sign-up"))
@@ -78,7 +88,7 @@ def test_creator_pages_pass_axe_and_fit_a_phone(
 
 
 def test_public_pages_pass_axe(browser: Any, app: LiveApp, quality: Quality) -> None:
-    context = browser.new_context(viewport=PHONE, is_mobile=True)
+    context = new_context(browser, viewport=PHONE, is_mobile=True)
     try:
         visit_all(context.new_page(), app, list(ANONYMOUS), quality, phone=True)
     finally:

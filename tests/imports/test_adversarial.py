@@ -22,6 +22,7 @@ GOOD = {  # line -> handle, followers
     5: ("plain", 800),
     10: ("after_bad_bytes", 45),
     13: ("last_one", 7),
+    15: ("short_row", 0),  # trailing columns missing: no count given, so no snapshot
 }
 BAD = {  # line -> column, words of the reason
     6: ("followers", "not a count"),
@@ -31,6 +32,9 @@ BAD = {  # line -> column, words of the reason
     11: (None, "not valid utf-8"),
     12: ("bio", "longer than 5,000 characters"),
     14: (None, "longer than"),
+    16: (None, "5 values for 4 columns"),
+    17: ("followers", "is negative"),
+    18: ("followers", "not a count"),
 }
 
 
@@ -52,6 +56,10 @@ def adversarial_file(path: Path) -> Path:
     data += f"instagram,too_long,10,{'x' * 5001}\n".encode()  # 12
     data += b"youtube,last_one,7,\n"  # 13
     data += b"youtube,huge," + b"9" * (MAX_LINE_BYTES + 1) + b"\n"  # 14
+    data += b"instagram,short_row\n"  # 15: missing trailing columns
+    data += b"instagram,extra,1,bio,surplus\n"  # 16: a value too many
+    data += b"instagram,negative,-5,\n"  # 17
+    data += b"instagram,european,1.234,\n"  # 18: thousands or decimals? refused, not guessed
     return write(path, data)
 
 
@@ -64,7 +72,7 @@ def test_every_good_row_imported_every_bad_row_reported(
         connection.execute(sa.select(PlatformAccount.handle, PlatformAccount.followers)).all()
     )
     assert stored == dict(GOOD.values())
-    assert (report.rows, report.imported, report.rejected) == (13, len(GOOD), len(BAD))
+    assert (report.rows, report.imported, report.rejected) == (17, len(GOOD), len(BAD))
     assert report.encoding == "utf-8"
     by_line = {error.line: error for error in report.errors}
     assert set(by_line) == set(BAD)

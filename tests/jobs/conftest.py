@@ -3,9 +3,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import subprocess
+import tempfile
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -65,3 +71,26 @@ def redis_jobs(
     yield jobs
     jobs.close()
     environment._current = None
+
+
+@pytest.fixture
+def workdir() -> Iterator[Path]:
+    """A private directory for server processes. Not pytest's tmp_path: other pytest sessions
+    on the machine prune old tmp_path trees, which would pull a data directory from under a
+    running server."""
+    with tempfile.TemporaryDirectory(prefix="microreach-jobs-") as name:
+        yield Path(name)
+
+
+def stop_group(process: subprocess.Popen[Any], grace: float = 15.0) -> None:
+    """Stop a process started with ``start_new_session=True`` and every process it started
+    (uvicorn's workers, rq's scheduler): SIGTERM to the group, SIGKILL after ``grace``."""
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(grace)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(10)

@@ -18,7 +18,7 @@ import pytest
 import redis
 from sqlalchemy import Engine
 
-from tests.jobs.conftest import REDIS_URL
+from tests.jobs.conftest import REDIS_URL, stop_group
 from tests.jobs.test_scheduler import wait_for
 from tests.test_cli import assert_one_line_error, run
 
@@ -40,13 +40,7 @@ def processes() -> Iterator[list[subprocess.Popen[str]]]:
     started: list[subprocess.Popen[str]] = []
     yield started
     for process in started:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(10)
+        stop_group(process)
 
 
 def _database_url(engine: Engine) -> str:
@@ -55,7 +49,7 @@ def _database_url(engine: Engine) -> str:
 
 @pytest.mark.slow
 def test_a_killed_scheduler_is_replaced_by_the_standby(
-    tmp_path: Path,
+    workdir: Path,
     engine: Engine,
     redis_client: redis.Redis,
     prefix: str,
@@ -63,7 +57,7 @@ def test_a_killed_scheduler_is_replaced_by_the_standby(
 ) -> None:
     env = _env(
         {
-            "MICROREACH_DATA_DIR": str(tmp_path),
+            "MICROREACH_DATA_DIR": str(workdir),
             "MICROREACH_DATABASE_URL": _database_url(engine),
             "MICROREACH_REDIS_URL": REDIS_URL,
             "MICROREACH_SCHEDULER_LEASE_SECONDS": "1",
@@ -77,16 +71,16 @@ def test_a_killed_scheduler_is_replaced_by_the_standby(
         return int(str(value, "utf-8").split(":")[1]) if isinstance(value, bytes) else None
 
     command = [sys.executable, "-m", "microreach", "scheduler", "--queue", prefix]
-    logs = [tmp_path / "first.log", tmp_path / "second.log"]
+    logs = [workdir / "first.log", workdir / "second.log"]
     with logs[0].open("w") as sink:
-        first = subprocess.Popen(command, env=env, stderr=sink, text=True)
+        first = subprocess.Popen(command, env=env, stderr=sink, text=True, start_new_session=True)
     processes.append(first)
-    assert wait_for(lambda: leader_pid() == first.pid, 60), logs[0].read_text()
+    assert wait_for(lambda: leader_pid() == first.pid, 240), logs[0].read_text()
     led = time.monotonic()
     with logs[1].open("w") as sink:
-        second = subprocess.Popen(command, env=env, stderr=sink, text=True)
+        second = subprocess.Popen(command, env=env, stderr=sink, text=True, start_new_session=True)
     processes.append(second)
-    assert wait_for(lambda: "standing by" in logs[1].read_text() or bool(second.poll()), 60)
+    assert wait_for(lambda: "standing by" in logs[1].read_text() or bool(second.poll()), 240)
     assert leader_pid() == first.pid and second.poll() is None, logs[1].read_text()
     os.kill(first.pid, signal.SIGKILL)
     killed = time.monotonic()
@@ -108,18 +102,19 @@ def _free_port() -> int:
 
 @pytest.mark.slow
 def test_serve_with_two_workers_on_sqlite_runs_the_periodic_jobs_once(
-    tmp_path: Path, processes: list[subprocess.Popen[str]]
+    workdir: Path, processes: list[subprocess.Popen[str]]
 ) -> None:
-    env = _env({"MICROREACH_DATA_DIR": str(tmp_path), "MICROREACH_LOG_FORMAT": "text"})
-    assert run(["db", "upgrade"], {"MICROREACH_DATA_DIR": str(tmp_path)}).returncode == 0
+    env = _env({"MICROREACH_DATA_DIR": str(workdir), "MICROREACH_LOG_FORMAT": "text"})
+    assert run(["db", "upgrade"], {"MICROREACH_DATA_DIR": str(workdir)}).returncode == 0
     port = _free_port()
-    log = tmp_path / "serve.log"
+    log = workdir / "serve.log"
     with log.open("w") as sink:
         server = subprocess.Popen(
             [sys.executable, "-m", "microreach", "serve", "--workers", "2", "--port", str(port)],
             env=env,
             stderr=sink,
             text=True,
+            start_new_session=True,
         )
     processes.append(server)
 
@@ -129,9 +124,21 @@ def test_serve_with_two_workers_on_sqlite_runs_the_periodic_jobs_once(
         except httpx.HTTPError:
             return False
 
-    assert wait_for(healthy, 90), log.read_text()
+    assert wait_for(healthy, 300), log.read_text()
     assert wait_for(lambda: "job links.rollup_clicks done" in log.read_text(), 30)
     text = log.read_text()
     assert "one SQLite file" in text
     assert text.count("scheduler: leading") == 1
     assert text.count("job links.rollup_clicks done") == 1
+
+
+def test_jobs_run_runs_a_job_now_and_names_a_bad_argument(tmp_path: Path) -> None:
+    env = {"MICROREACH_DATA_DIR": str(tmp_path)}
+    assert run(["db", "upgrade"], env).returncode == 0
+    listed = run(["jobs", "list"], env)
+    assert "links.rollup_clicks\tevery 300 s" in listed.stdout
+    ran = run(["jobs", "run", "links.rollup_clicks"], env)
+    assert ran.returncode == 0 and "links.rollup_clicks: ran" in ran.stdout, ran.stderr
+    bad = run(["jobs", "run", "connectors.refresh_due", "--arg", "limit=zero"], env)
+    assert bad.returncode == 1
+    assert bad.stderr.strip().splitlines()[-1].startswith("error: limit:")

@@ -53,6 +53,7 @@ def test_the_intervals_come_from_the_settings_and_zero_turns_a_job_off(tmp_path:
         data_dir=tmp_path,
     )
     table = {p.job: p.every_seconds for p in scheduling.periodic_jobs(settings)}
+    table.pop(scheduling.REPORTS_JOB, 60)  # follows the rollups once the reports register it
     assert table == {
         "links.rollup_clicks": 60,
         "campaigns.mark_missed_deliverables": settings.schedule_missed_deliverables_seconds,
@@ -132,3 +133,14 @@ def test_a_leader_that_stops_cleanly_hands_over_at_once(two: list[Running]) -> N
     two[leader].close()
     assert wait_for(lambda: two[1 - leader].scheduler.leading, 5.0)
     assert time.monotonic() - stopped < 1.0
+
+
+def test_a_failing_tick_is_logged_and_the_next_poll_tries_again(
+    inline_jobs: Jobs, caplog: pytest.LogCaptureFixture
+) -> None:
+    periodic = [Periodic("tests.no_such_job", 60), Periodic("tests.tick", 60)]
+    scheduler = Scheduler(inline_jobs, periodic, LocalLease(), MemorySlots())
+    assert scheduler.step() == []
+    assert "scheduler: tick failed" in caplog.text
+    scheduler.periodic = periodic[1:]
+    assert [e.state for e in scheduler.step()] == ["ran"]

@@ -129,6 +129,12 @@ def test_add_check_enable_and_resolve_end_to_end(
     assert [(d["host"], d["links"]) for d in listed] == [("go.brand.example", 1)]
 
 
+def test_international_names_are_stored_in_ascii(client: TestClient, tenant: Tenant) -> None:
+    domain = add(client, tenant, "Go.Bücher.example")
+    assert domain["host"] == "go.xn--bcher-kva.example"
+    assert domain["txt_name"] == "_microreach.go.xn--bcher-kva.example"
+
+
 def test_remove_an_unused_domain(client: TestClient, tenant: Tenant) -> None:
     domain = add(client, tenant, "links.brand.example")
     assert (

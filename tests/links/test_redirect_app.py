@@ -78,3 +78,14 @@ def test_another_organisations_domain_is_refused(
     )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "domain"
+
+
+def test_standalone_app_sends_bio_pages_to_the_web_app(
+    redirects: TestClient, link_settings: Settings, session: Session
+) -> None:
+    response = redirects.get("/@sunny.runs", follow_redirects=False)
+    assert response.status_code == 302
+    assert response.headers["location"] == f"{link_settings.resolved_public_url}/@sunny.runs"
+    assert session.scalar(sa.select(sa.func.count()).select_from(Click)) == 0
+    head = redirects.head("/@x%20y", follow_redirects=False)
+    assert head.headers["location"].endswith("/@x%20y")

@@ -111,6 +111,16 @@ def test_save_a_search_from_discovery(new_client: Callable[[], TestClient]) -> N
     assert count_url
     count = shop.get(count_url.group(1), headers={"HX-Request": "true"})
     assert ">0</data> accounts match now" in count.text and "<html" not in count.text
+    whole = shop.get(count_url.group(1))
+    assert "<html" in whole.text and "See them in Discover" in whole.text
+    form(shop, "/lists/searches", {"name": "Other", "query": ""}, "/lists")
+    ids = re.findall(r"/lists/searches/([0-9a-f-]{36})/rename", shop.get("/lists").text)
+    assert len(ids) == 2
+    # Renaming a search to its own name in other case is fine; to another's name is not.
+    clash = [form(shop, f"/lists/searches/{i}/rename", {"name": "INSTA"}, "/lists") for i in ids]
+    refused = [r for r in clash if r.status_code == 409]
+    assert sorted(r.status_code for r in clash) == [303, 409]
+    assert re.search(r'class="field-error">[^<]*saved search called', refused[0].text)
 
 
 def test_notes_tags_and_invite_from_the_list_page(
@@ -133,7 +143,7 @@ def test_notes_tags_and_invite_from_the_list_page(
     assert "Spring" in notes.text
     page = shop.get(f"/lists/{list_id}?tag=vegan")
     assert f"@{with_mail.handle}" in page.text and f"@{without.handle}" not in page.text
-    assert "1 note," in page.text
+    assert ">1 note</a>" in page.text
     campaign = create_campaign(shop)
     invited = form(
         shop, f"/lists/{list_id}/campaign", {"campaign_id": campaign["id"]}, f"/lists/{list_id}"
@@ -142,6 +152,11 @@ def test_notes_tags_and_invite_from_the_list_page(
     assert "Invited to Spring running shoes" in invited.text
     assert f"@{with_mail.handle} at m@example.com" in invited.text
     assert f"@{without.handle}: no contact email" in invited.text
+    order = f"/lists/{list_id}/members/{without.id}/move"
+    assert form(shop, order, {"direction": "up"}, f"/lists/{list_id}").status_code == 303
+    members = shop.get(f"/api/v1/lists/{list_id}").json()["member_list"]
+    assert [m["handle"] for m in members] == [without.handle, with_mail.handle]
+    assert form(shop, order, {"direction": "sideways"}, f"/lists/{list_id}").status_code == 422
     removed = form(shop, f"/lists/{list_id}/members/{without.id}/remove", {}, f"/lists/{list_id}")
     assert removed.status_code == 303
     assert f"@{without.handle}" not in shop.get(f"/lists/{list_id}").text

@@ -45,6 +45,11 @@ def test_reorder_and_remove(session: Session, team: Team) -> None:
         a.id,
         b.id,
     ]
+    service.move(session, team.member, list_id, b.id, -5, utcnow())
+    service.move(session, team.member, list_id, c.id, 1, utcnow())
+    moved = service.detail(session, team.member, list_id).member_list
+    assert [m.account_id for m in moved] == [b.id, a.id, c.id]
+    service.reorder(session, team.member, list_id, [c.id, a.id, b.id], utcnow())
     with pytest.raises(InvalidError) as missing:
         service.reorder(session, team.member, list_id, [c.id, a.id], utcnow())
     assert missing.value.field == "account_ids" and str(b.id) in missing.value.message

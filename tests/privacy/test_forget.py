@@ -24,6 +24,7 @@ from microreach.creators.models import (
 )
 from microreach.kit.clock import utcnow
 from microreach.kit.errors import NotFoundError
+from microreach.lists.models import CreatorNote, CreatorTag
 from microreach.privacy.forget import FORGOTTEN_NAME, forget_creator
 from microreach.privacy.models import PrivacyEvent
 from microreach.privacy.retention import apply_retention
@@ -67,11 +68,27 @@ def test_forget_erases_personal_data_and_keeps_aggregates(
     brand(shop)
     accepted(shop, cre, str(account.id), email="sunny@example.com")
 
+    organisation_id = session.execute(
+        sa.select(CampaignCreator.organisation_id).where(CampaignCreator.creator_id == creator.id)
+    ).scalar_one()
+    session.add(
+        CreatorNote(
+            organisation_id=organisation_id,
+            account_id=account.id,
+            author="Bea Brand",
+            body="Sunny is vegan, lives in Lyon",
+        )
+    )
+    session.add(CreatorTag(organisation_id=organisation_id, account_id=account.id, tag="vegan"))
+    session.flush()
+
     report = forget_creator(session, creator.id, actor="dpo@example.com", uploads_root=tmp_path)
 
     session.expire_all()
     assert (report.accounts, report.posts, report.comments_deleted) == (1, 1, 2)
     assert report.invitations == 1 and not report.already_forgotten
+    assert report.notes_tags_and_list_entries_deleted == 2
+    assert session.execute(sa.select(CreatorNote)).first() is None
     row = session.get(Creator, creator.id)
     assert row is not None and row.name == FORGOTTEN_NAME and row.contact_email is None
     gone = session.get(PlatformAccount, account.id)

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from microreach.reports.document import Chart, Column, ReportDocument, Series, Table
-from microreach.reports.render import charts, pdf, pdf_charts, values, xlsx
+from microreach.reports.render import charts, page, pdf, pdf_charts, values, xlsx
 from microreach.reports.render import csv as report_csv
 from tests.reports.document_fixture import CLICKS, CPE_BY_TIER, CREATORS, document
 
@@ -279,3 +279,55 @@ def test_an_empty_report_renders_everywhere() -> None:
     assert "New campaign" in text and "No data yet." in text
     assert charts.chart_data(empty.charts[0], "EUR")["labels"] == []
     assert charts.data_table(empty.charts[0], "EUR") == (["Day"], [])
+
+
+def test_a_wide_table_continues_below_instead_of_squeezing() -> None:
+    widths = [60.0, 300.0, 300.0, 300.0, 50.0]
+    assert pdf.column_groups(widths, 700.0) == [[0, 1, 2], [0, 3, 4]]
+    assert pdf.column_groups([60.0, 900.0], 700.0) == [[0, 1]]  # one too-wide column stays
+    wide = Table(
+        "wide",
+        "Wide",
+        tuple(Column(f"c{i}", f"Column number {i}", "money") for i in range(30)),
+        ({f"c{i}": 1_234_567 * i for i in range(30)},),
+    )
+    text = _pdf_text(
+        ReportDocument("T", "S", "EUR", datetime(2026, 1, 1, tzinfo=UTC), None, tables=(wide,))
+    )
+    assert "Wide, part 1 of" in text
+    for i in range(30):
+        assert values.display(1_234_567 * i, "money", "EUR") in text
+
+
+def test_dates_given_as_text_are_real_dates_in_the_workbook() -> None:
+    days = Table(
+        "by_day",
+        "Per day",
+        (Column("day", "Day", "date"), Column("at", "At", "datetime"), Column("n", "N", "count")),
+        (
+            {"day": "2026-03-02", "at": "2026-03-02T10:00:00+01:00", "n": 3},
+            {"day": "not a day", "at": None, "n": 1},
+        ),
+    )
+    doc = ReportDocument("T", "S", "EUR", datetime(2026, 1, 1, tzinfo=UTC), None, tables=(days,))
+    sheet = load_workbook(io.BytesIO(xlsx.workbook(doc)))["by_day"]
+    assert sheet["A2"].value == datetime(2026, 3, 2) and sheet["A2"].number_format == "yyyy-mm-dd"
+    assert sheet["B2"].value == datetime(2026, 3, 2, 9, 0)  # in UTC, as the format says
+    assert sheet["A3"].value == "not a day" and sheet["A3"].data_type == "s"
+
+
+def test_page_table_cells_are_formatted_once_and_escaped() -> None:
+    doc = document()
+    hostile = Table(
+        "t",
+        "T",
+        (Column("who", "Who", "text"), Column("cost", "Cost", "money")),
+        ({"who": "<script>alert(1)</script>", "cost": 123456},),
+    )
+    rendered = page.page_table(doc, hostile)
+    assert rendered.numeric == (False, True)
+    assert str(rendered.body) == (
+        '<tr><td>&lt;script&gt;alert(1)&lt;/script&gt;</td><td class="num">1,234.56 EUR</td></tr>'
+    )
+    rows = str(page.page_table(doc, CREATORS).body).count("<tr>")
+    assert rows == len(CREATORS.rows)

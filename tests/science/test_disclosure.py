@@ -222,3 +222,28 @@ def test_synthetic_sponsored_posts_against_the_generators_truth() -> None:
     assert tp > 500
     assert tp / (tp + fp) >= 0.99 and tp / (tp + fn) >= 0.99
     assert sponsored_missed == 0 and organic_flagged == 0
+
+
+def test_the_summary_counts_what_detect_disclosure_finds_post_by_post() -> None:
+    """disclosure_summary skips building most posts' results; its figures must be those of
+    detect_disclosure on every post (synthetic accounts with sponsored and organic posts)."""
+    checked = 0
+    for s in scenarios(5, 1):
+        posts = [p for p in s.observation.posts if not p.deleted]
+        each = [detect_disclosure(p, own_handles=(s.handle,)) for p in posts]
+        summary = disclosure_summary(s.observation.posts, own_handles=(s.handle,))
+        undisclosed = sorted(
+            (r for r in each if r.likely_undisclosed), key=lambda r: r.posted_at, reverse=True
+        )
+        markers: dict[str, int] = {}
+        for r in each:
+            for m in dict.fromkeys(x.casefold() for x in r.markers):
+                markers[m] = markers.get(m, 0) + 1
+        assert summary.posts == len(each)
+        assert summary.sponsored == sum(r.is_sponsored for r in each)
+        assert summary.disclosed == sum(r.disclosed for r in each)
+        assert summary.examples == tuple(undisclosed[:3])
+        assert summary.markers == markers
+        assert list(summary.markers.values()) == sorted(summary.markers.values(), reverse=True)
+        checked += summary.sponsored
+    assert checked > 50

@@ -12,7 +12,9 @@ from microreach.science.engagement import account_engagement
 from microreach.science.observations import AccountObservation, PostObservation
 from microreach.science.peers import (
     GroupKey,
+    PeerLookup,
     PeerMember,
+    build_peer_stats,
     build_peer_table,
     choose_group,
     default_prior,
@@ -189,3 +191,32 @@ def test_priors_measured_on_synthetic_data_recover_its_spreads() -> None:
     assert math.exp(prior.mean) == pytest.approx(0.032, rel=0.2)
     youtube = prior_for(table, "youtube", "micro", None, 20_000)
     assert youtube.mean < prior.mean - 0.7  # YouTube factor 0.35: log(0.35) = -1.05
+
+
+def test_the_table_and_the_lookup_give_the_per_group_definitions() -> None:
+    """build_peer_table (moments once per member) equals build_peer_stats on each group's
+    members, and PeerLookup equals prior_for and ranking_group for every member."""
+    rates = [[-3.0, -3.4, -2.9], [], [-4.1], [-3.3, -3.1], [-2.2, -2.8, -2.5, -2.6]]
+    members = [
+        PeerMember(platform, tier, niche, rates[i % len(rates)], None if i % 7 == 0 else i / 10)
+        for i, (platform, tier, niche) in enumerate(
+            (p, t, n)
+            for p in ("instagram", "tiktok")
+            for t in ("nano", "micro")
+            for n in ("food", "travel", None)
+            for _ in range(12)
+        )
+    ]
+    table = build_peer_table(members)
+    by_group: dict[GroupKey, list[PeerMember]] = defaultdict(list)
+    for m in members:
+        for key in group_keys(m.platform, m.tier, m.niche):
+            by_group[key].append(m)
+    assert table == {key: build_peer_stats(key, items) for key, items in by_group.items()}
+    lookup = PeerLookup(table)
+    for m in members:
+        prior = lookup.prior(m.platform, m.tier, m.niche, 5_000)
+        assert prior == prior_for(table, m.platform, m.tier, m.niche, 5_000)
+        assert lookup.ranking(m.platform, m.tier, m.niche) == ranking_group(
+            table, m.platform, m.tier, m.niche
+        )

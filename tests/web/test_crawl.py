@@ -2,7 +2,8 @@
 GET link reachable from the first page (breadth-first, bounded) and find no server error.
 
 The data is demo-like: a scored and indexed synthetic population, a campaign with an accepted
-creator (deliverables, a draft with media, a tracked link) and a pending invitation.
+creator (deliverables, a draft with media, a tracked link), a pending invitation and a
+shortlist with a note.
 """
 
 from __future__ import annotations
@@ -178,6 +179,14 @@ def world(
             },
         )
         assert link.status_code == 201, link.text
+        shortlist = api(shop, "POST", "/api/v1/lists", {"name": "Crawl shortlist"})
+        assert shortlist.status_code == 201, shortlist.text
+        members = {"account_ids": [str(first.id), str(second.id)]}
+        added = api(shop, "POST", f"/api/v1/lists/{shortlist.json()['id']}/members", members)
+        assert added.status_code == 200, added.text
+        note = {"body": "Great fit for spring."}
+        noted = api(shop, "POST", f"/api/v1/lists/creators/{first.id}/notes", note)
+        assert noted.status_code == 201, noted.text
         slugs = set(session.scalars(sa.select(Link.slug)).all())
         yield World(shop, cre, nobody, slugs)
 
@@ -200,6 +209,9 @@ def test_no_page_a_brand_member_reaches_is_a_server_error(world: World) -> None:
         r"/campaigns/[0-9a-f-]{36}",
         r"/organisation",
         r"/links",
+        r"/links/[0-9a-f-]{36}",
+        r"/lists/[0-9a-f-]{36}",
+        r"/campaigns/[0-9a-f-]{36}/report",
         r"/api/v1/drafts/[0-9a-f-]{36}/media",
     ):
         assert result.visited(pattern), f"the crawl never reached {pattern}"

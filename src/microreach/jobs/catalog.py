@@ -8,6 +8,7 @@ TASK_MODULES = (
     "microreach.links.tasks",
     "microreach.campaigns.tasks",
     "microreach.connectors.tasks",
+    "microreach.reports.tasks",
 )
 _loaded = False
 

@@ -5,16 +5,19 @@ from __future__ import annotations
 import signal
 import threading
 from types import FrameType
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from microreach.config import Settings, get_settings
 from microreach.db.session import open_database
+from microreach.jobs import registry
 from microreach.jobs import scheduler as scheduling
 from microreach.jobs.environment import DEFAULT_QUEUE, configure
 from microreach.jobs.worker import run_worker
-from microreach.kit.errors import ConfigError
+from microreach.kit.errors import ConfigError, InvalidError
+
+jobs_app = typer.Typer(help="Background jobs: list them, run one now.", no_args_is_help=True)
 
 
 def _require_redis(settings: Settings, command: str) -> None:
@@ -65,3 +68,37 @@ def scheduler_command(
         f"scheduler {getattr(scheduler.lease, 'holder', '')}: {names or 'no jobs'}", err=True
     )
     scheduler.run(stop)
+
+
+@jobs_app.command("list")
+def list_command() -> None:
+    """Every registered job, with its interval when it is periodic."""
+    every = {p.job: p.every_seconds for p in scheduling.periodic_jobs(get_settings())}
+    for name in registry.names():
+        when = f"every {every[name]} s" if name in every else "on demand"
+        typer.echo(f"{name}\t{when}")
+
+
+@jobs_app.command("run")
+def run_command(
+    name: Annotated[str, typer.Argument(help="The job's name (see `microreach jobs list`).")],
+    arg: Annotated[
+        list[str] | None, typer.Option(help="An argument as key=value (repeatable).")
+    ] = None,
+    queue: Annotated[str, typer.Option(help="Queue, with Redis.")] = DEFAULT_QUEUE,
+) -> None:
+    """Run a job now: here without Redis, else on a worker (cron can call this)."""
+    settings = get_settings()
+    kwargs: dict[str, Any] = dict(_pair(item) for item in arg or ())
+    jobs = configure(settings, open_database(settings), queue_name=queue)
+    result = jobs.enqueue(name, **kwargs)
+    typer.echo(f"{result.name}: {result.state}" + (f" ({result.job_id})" if result.job_id else ""))
+    if result.state == "failed":
+        raise typer.Exit(1)
+
+
+def _pair(item: str) -> tuple[str, str]:
+    key, sep, value = item.partition("=")
+    if not sep or not key:
+        raise InvalidError(f"write the argument as key=value, not {item!r}", field="--arg")
+    return key.strip(), value

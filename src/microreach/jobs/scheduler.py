@@ -26,10 +26,12 @@ import redis
 from microreach.config import Settings
 from microreach.jobs.environment import Enqueued, Jobs
 from microreach.jobs.lease import Lease, LocalLease, RedisLease
+from microreach.jobs.registry import names
 
 log = logging.getLogger(__name__)
 
 MAX_POLL_SECONDS = 5.0
+REPORTS_JOB = "reports.refresh_click_days"
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,8 @@ def periodic_jobs(settings: Settings) -> list[Periodic]:
     """The periodic jobs and their intervals (MICROREACH_SCHEDULE_*_SECONDS; 0 turns one off)."""
     table = (
         ("links.rollup_clicks", settings.schedule_rollup_seconds),
+        # The reports' daily click read model follows the rollups, when that job exists.
+        (REPORTS_JOB, settings.schedule_rollup_seconds if REPORTS_JOB in names() else 0),
         ("campaigns.mark_missed_deliverables", settings.schedule_missed_deliverables_seconds),
         ("connectors.refresh_due", settings.schedule_refresh_seconds),
     )
@@ -129,7 +133,9 @@ class Scheduler:
             return self.tick(self.jobs.clock())
         except redis.RedisError as exc:
             log.warning("scheduler: could not enqueue (%s); retrying", exc)
-            return []
+        except Exception:  # the loop outlives any one failure; the next poll tries again
+            log.exception("scheduler: tick failed")
+        return []
 
     def run(self, stop: threading.Event) -> None:
         """Step every poll interval until ``stop`` is set; hand the lease back on the way out."""

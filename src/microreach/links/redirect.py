@@ -4,7 +4,8 @@ No ORM and no FastAPI on this path: a cached lookup, a click handed to the group
 writer (links.writer), and a raw ASGI response. The same `Redirector` serves the slug route
 of the full web app (`slug_route`, registered last so every app route wins) and the
 standalone app `create_redirect_app` (`uvicorn --factory microreach.links.redirect:
-create_redirect_app --workers N`), which answers only redirects and `/healthz`.
+create_redirect_app --workers N`), which answers only redirects and `/healthz`, and sends
+`/@handle` (link-in-bio pages, drawn by the web app) to the web app's public URL.
 
 Cache: slug (and short-domain host) -> the link's id, tagged destination, enabled flag,
 expiry and fallback; unknown slugs are cached as misses. Invalidation: every transaction
@@ -32,7 +33,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import redis
 import redis.asyncio as aioredis
@@ -538,6 +539,14 @@ class RedirectApp:
                 return
             if scope["method"] not in ("GET", "HEAD"):
                 await send_answer(Answer(405, [(b"allow", b"GET, HEAD")]), send, head=False)
+                return
+            if scope["path"].startswith("/@"):
+                # Link-in-bio pages are drawn by the web app; a short domain served by this
+                # process sends them there (no click: the page's links are the tracked ones).
+                target = self.redirector.settings.resolved_public_url + quote(
+                    scope["path"], safe="/@"
+                )
+                await send_answer(_redirect(target.encode()), send, head=scope["method"] == "HEAD")
                 return
             answer = await self.redirector.answer(scope)
             await send_answer(answer, send, head=scope["method"] == "HEAD")

@@ -248,6 +248,26 @@ def reorder(
     session.flush()
 
 
+def move(
+    session: Session,
+    ctx: OrgContext,
+    list_id: uuid.UUID,
+    account_id: uuid.UUID,
+    step: int,
+    now: datetime,
+) -> None:
+    """Move one member ``step`` places (negative: towards the top), stopping at either end."""
+    require_write(ctx, "change lists")
+    row = get_list(session, ctx, list_id)
+    order = [m.account_id for m in repository.members_of(session, ctx.organisation.id, row.id)]
+    if account_id not in order:
+        raise NotFoundError(f"{row.name!r} has no account {account_id}.")
+    index = order.index(account_id)
+    order.pop(index)
+    order.insert(min(max(index + step, 0), len(order)), account_id)
+    reorder(session, ctx, list_id, order, now)
+
+
 def detail(
     session: Session, ctx: OrgContext, list_id: uuid.UUID, tag: str | None = None
 ) -> ListDetail:
@@ -352,12 +372,12 @@ def creator_notes(session: Session, ctx: OrgContext, account_id: uuid.UUID) -> C
     require_read(ctx)
     _account(session, account_id)
     org = ctx.organisation.id
-    lists = repository.lists_with_account(session, org, account_id)
+    on = {row.id for row in repository.lists_with_account(session, org, account_id)}
     return CreatorNotesOut(
         account_id=account_id,
         tags=repository.tags_of(session, org, [account_id]).get(account_id, []),
         notes=[NoteOut.model_validate(n) for n in repository.notes_of(session, org, account_id)],
-        lists=[list_out(row, repository.member_count(session, org, row.id)) for row in lists],
+        lists=[list_out(row, n) for row, n in repository.lists_of(session, org) if row.id in on],
     )
 
 

@@ -22,6 +22,7 @@ from microreach.kit.errors import InvalidError, MicroreachError
 from microreach.lists import invite, searches, service
 from microreach.lists.api import send_invitations
 from microreach.lists.schemas import (
+    MAX_MEMBERS,
     MEMBERS_PER_CALL,
     AddToCampaignIn,
     ListIn,
@@ -428,6 +429,25 @@ def remove_member(
 ) -> Response:
     service.remove_members(session, ctx, list_id, [account_id], utcnow())
     return _done(f"/lists/{list_id}", "removed")
+
+
+class MoveForm(_Form):
+    direction: str = ""
+
+
+@router.post("/lists/{list_id}/members/{account_id}/move")
+def move_member(
+    list_id: uuid.UUID,
+    account_id: uuid.UUID,
+    form: Annotated[MoveForm, Form()],
+    session: SessionDep,
+    ctx: Member,
+) -> Response:
+    steps = {"up": -1, "down": 1, "top": -MAX_MEMBERS, "bottom": MAX_MEMBERS}
+    if form.direction not in steps:
+        raise service.invalid("Move up, down, top or bottom.", "direction", form.direction)
+    service.move(session, ctx, list_id, account_id, steps[form.direction], utcnow())
+    return RedirectResponse(f"/lists/{list_id}#member-{account_id}", status_code=303)
 
 
 @router.post("/lists/{list_id}/campaign")

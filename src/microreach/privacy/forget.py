@@ -4,7 +4,8 @@ What is erased: the creator's name and contact email; each of their platform acc
 (replaced by `forgotten-<random>`), platform id, display name, bio, links, country and
 language; their posts' captions, addresses, hashtags, mentions and platform ids; every comment
 on their posts and every comment their accounts wrote; their search profiles (they no longer
-appear in discovery); claims and connected-account tokens; in campaigns, the invitation email,
+appear in discovery); claims and connected-account tokens; organisations' notes and tags about
+them and their entries in shortlists; in campaigns, the invitation email,
 the copies of their posts' captions and addresses in deliverables, and the text and files of
 their drafts.
 
@@ -46,6 +47,7 @@ class ForgetReport:
     search_profiles_deleted: int
     claims_deleted: int
     connections_deleted: int
+    notes_tags_and_list_entries_deleted: int
     invitations: int
     deliverables: int
     drafts: int
@@ -144,6 +146,12 @@ def forget_creator(
     connections_deleted = _count(
         session.execute(sa.delete(connections).where(connections.c.account_id.in_(account_ids)))
     )
+    notes_deleted = 0
+    for name in ("creator_notes", "creator_tags", "creator_list_members"):
+        table = _t(name)
+        notes_deleted += _count(
+            session.execute(sa.delete(table).where(table.c.account_id.in_(account_ids)))
+        )
     members = _t("campaign_creators")
     member_ids = list(
         session.execute(sa.select(members.c.id).where(members.c.creator_id == creator_id)).scalars()
@@ -193,6 +201,7 @@ def forget_creator(
         search_profiles_deleted=profiles_deleted,
         claims_deleted=claims_deleted,
         connections_deleted=connections_deleted,
+        notes_tags_and_list_entries_deleted=notes_deleted,
         invitations=len(member_ids),
         deliverables=len(deliverable_ids),
         drafts=len(draft_rows),

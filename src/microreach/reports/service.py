@@ -8,6 +8,7 @@ currency. Figures are defined in docs/metrics.md (Campaign metrics).
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
@@ -674,7 +675,22 @@ def campaign_document(session: Session, ctx: OrgContext, campaign_id: uuid.UUID)
     """The campaign report as the document the page and every export render."""
     from microreach.reports.build import campaign_document as build
 
-    return build(campaign_report(session, ctx, campaign_id))
+    report = campaign_report(session, ctx, campaign_id)
+    with _DOCUMENTS_LOCK:
+        cached = _DOCUMENTS.get(id(report))
+        if cached is not None and cached[0] is report:
+            return cached[1]
+    document = build(report)
+    with _DOCUMENTS_LOCK:
+        if len(_DOCUMENTS) >= CACHE.size:
+            _DOCUMENTS.clear()
+        _DOCUMENTS[id(report)] = (report, document)
+    return document
+
+
+# The document built from a cached report, kept while that report object is (same lifetime).
+_DOCUMENTS: dict[int, tuple[CampaignReport, ReportDocument]] = {}
+_DOCUMENTS_LOCK = threading.Lock()
 
 
 def tier_comparison_document(

@@ -23,6 +23,7 @@ from microreach.reports import service, sharing
 from microreach.reports.document import ReportDocument
 from microreach.reports.render import csv, pdf, xlsx
 from microreach.reports.render.charts import page_charts
+from microreach.reports.render.page import page_tables
 from microreach.reports.render.values import display, figure_range
 from microreach.web.auth import require_member
 from microreach.web.deps import SessionDep, SettingsDep, render
@@ -43,6 +44,7 @@ def _report_context(document: ReportDocument, base: str) -> dict[str, Any]:
     return {
         "document": document,
         "charts": page_charts(document),
+        "tables": page_tables(document),
         "base": base,
         "fmt": display,
         "range_of": figure_range,

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+from operator import attrgetter
 from typing import Any
 
 from microreach.science.observations import AccountObservation, PostObservation
@@ -176,6 +177,18 @@ def _newest_first(post: PostObservation) -> tuple[Any, ...]:
     )
 
 
+def _newest_order(posts: Iterable[PostObservation]) -> list[PostObservation]:
+    """Posts newest first. With no two published at the same time, the publication time alone
+    gives _newest_first's order at a fraction of the cost of building its keys."""
+    items = list(posts)
+    if len({p.posted_at for p in items}) == len(items):
+        return sorted(items, key=_POSTED_AT, reverse=True)
+    return sorted(items, key=_newest_first, reverse=True)
+
+
+_POSTED_AT = attrgetter("posted_at")
+
+
 def select_posts(
     posts: Iterable[PostObservation],
     *,
@@ -197,7 +210,7 @@ def select_posts(
         since = as_of - window
     chosen: list[PostObservation] = []
     excluded: dict[str, int] = {}
-    for post in sorted(posts, key=_newest_first, reverse=True):
+    for post in _newest_order(posts):
         if since is not None:
             if post.posted_at < since:
                 break

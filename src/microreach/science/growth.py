@@ -23,6 +23,7 @@ from microreach.science.observations import AccountObservation, FollowerPoint, P
 
 GROWTH_VERSION = "1"
 WINDOWS_DAYS = (7, 30, 90)
+_DAY = timedelta(days=1)
 ENGAGEMENT_GROWTH_POSTS = 6  # compared with the 6 before them: 12 posts, what scoring reads
 # Follower anomalies: a step (or run of steps) is a spike or a drop when its per-day log-change
 # is more than SPIKE_MADS robust standard deviations from the account's median AND the jump
@@ -113,7 +114,7 @@ class EngagementGrowth:
     reason: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # private and many per account: not frozen, which costs per field
 class _Step:
     start: datetime
     end: datetime
@@ -154,7 +155,11 @@ def followers_at(points: Sequence[FollowerPoint], when: datetime) -> float | Non
 
 def follower_growth(series: Iterable[FollowerPoint], days: int) -> FollowerGrowth:
     """Growth from ``days`` before the newest capture to the newest capture."""
-    points = clean_series(series)
+    return _growth(clean_series(series), days)
+
+
+def _growth(points: Sequence[FollowerPoint], days: int) -> FollowerGrowth:
+    """follower_growth of a series clean_series returned."""
     if len(points) < 2:
         return _no_growth(days, NoGrowth.NOT_ENOUGH_CAPTURES)
     end = points[-1]
@@ -180,14 +185,18 @@ def growth_summary(
     points = clean_series(series)
     return GrowthSummary(
         version=GROWTH_VERSION,
-        windows={days: follower_growth(points, days) for days in windows},
-        anomalies=detect_anomalies(points),
+        windows={days: _growth(points, days) for days in windows},
+        anomalies=_anomalies(points),
     )
 
 
 def detect_anomalies(series: Iterable[FollowerPoint]) -> AnomalyReport:
     """Follower spikes and drops against the account's own robust trend, and follow churn."""
-    points = clean_series(series)
+    return _anomalies(clean_series(series))
+
+
+def _anomalies(points: Sequence[FollowerPoint]) -> AnomalyReport:
+    """detect_anomalies of a series clean_series returned."""
     churn = _churn(points)
     steps = _steps([(p.captured_at, p.followers) for p in points])
     if len(steps) < MIN_STEPS:
@@ -201,10 +210,7 @@ def detect_anomalies(series: Iterable[FollowerPoint]) -> AnomalyReport:
 
 
 def _steps(counts: Sequence[tuple[datetime, int]]) -> list[_Step]:
-    return [
-        _Step(t0, t1, (t1 - t0) / timedelta(days=1), c0, c1)
-        for (t0, c0), (t1, c1) in pairwise(counts)
-    ]
+    return [_Step(t0, t1, (t1 - t0) / _DAY, c0, c1) for (t0, c0), (t1, c1) in pairwise(counts)]
 
 
 def _jumps(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left, bisect_right
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -138,9 +137,16 @@ def prior_from_log_rates(per_account: Iterable[Sequence[float]], source: str) ->
     fraudulent accounts in any group; the part of that spread which is only post noise
     (post_sd^2 / posts, averaged) is taken off. None with fewer than two accounts.
     """
-    stats = np.array([_moments(rates) for rates in per_account if len(rates) > 0])
-    if len(stats) < 2:
+    return _prior_from_moments([_moments(rates) for rates in per_account if len(rates) > 0], source)
+
+
+def _prior_from_moments(
+    moments: Sequence[tuple[float, float, float]], source: str
+) -> PeerPrior | None:
+    """prior_from_log_rates from each account's _moments (accounts with posts only)."""
+    if len(moments) < 2:
         return None
+    stats = np.array(moments)
     counts, means, squares = stats[:, 0], stats[:, 1], stats[:, 2]
     dof = float(np.sum(counts - 1.0))
     post_var = float(np.sum(squares)) / dof if dof > 0 else DEFAULT_POST_SD**2
@@ -167,12 +173,39 @@ def build_peer_stats(key: GroupKey, members: Sequence[PeerMember]) -> PeerStats:
 
 
 def build_peer_table(members: Iterable[PeerMember]) -> dict[GroupKey, PeerStats]:
-    """Every group (all three levels) any member belongs to, with its stats."""
-    groups: dict[GroupKey, list[PeerMember]] = defaultdict(list)
+    """Every group (all three levels) any member belongs to, with its stats (the same as
+    build_peer_stats on each group; a member's moments are computed once, not per group)."""
+    groups: dict[tuple[str, str | None, str | None], _Group] = {}
     for member in members:
-        for key in group_keys(member.platform, member.tier, member.niche):
-            groups[key].append(member)
-    return {key: build_peer_stats(key, items) for key, items in groups.items()}
+        moments = _moments(member.log_rates) if len(member.log_rates) > 0 else None
+        narrow = (member.platform, member.tier, member.niche)
+        keys = (narrow,) if member.niche is not None else ()
+        for key in (*keys, (member.platform, member.tier, None), (member.platform, None, None)):
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = _Group()
+            group.members += 1
+            if moments is not None:
+                group.moments.append(moments)
+            if member.value is not None:
+                group.values.append(member.value)
+    table: dict[GroupKey, PeerStats] = {}
+    for (platform, tier, niche), group in groups.items():
+        key = GroupKey(platform, tier, niche)
+        prior = _prior_from_moments(group.moments, key.label)
+        table[key] = PeerStats(key, group.members, prior, tuple(sorted(group.values)))
+    return table
+
+
+class _Group:
+    """What build_peer_table gathers for one group."""
+
+    __slots__ = ("members", "moments", "values")
+
+    def __init__(self) -> None:
+        self.members = 0
+        self.moments: list[tuple[float, float, float]] = []
+        self.values: list[float] = []
 
 
 def _pick(
@@ -197,10 +230,44 @@ def prior_for(
     """The engagement prior of an account: that of the narrowest group whose prior was
     measured on at least ``min_accounts`` accounts, else the global default."""
     member = (platform, tier, niche)
-    stats = _pick(table, member, lambda s: s.prior.accounts if s.prior else 0, min_accounts)
+    stats = _pick(table, member, _prior_size, min_accounts)
     if stats is None or stats.prior is None:
         return default_prior(platform, followers)
     return stats.prior
+
+
+class PeerLookup:
+    """prior_for and ranking_group on one table, each group chosen once per (platform, tier,
+    niche) instead of once per account (the scoring job asks for every account)."""
+
+    __slots__ = ("_priors", "_ranking", "table")
+
+    def __init__(self, table: Mapping[GroupKey, PeerStats]) -> None:
+        self.table = table
+        self._priors: dict[tuple[str, str, str | None], PeerStats | None] = {}
+        self._ranking: dict[tuple[str, str, str | None], PeerStats | None] = {}
+
+    def prior(self, platform: str, tier: str, niche: str | None, followers: float) -> PeerPrior:
+        """prior_for(table, platform, tier, niche, followers)."""
+        member = (platform, tier, niche)
+        if member in self._priors:
+            stats = self._priors[member]
+        else:
+            stats = self._priors[member] = _pick(self.table, member, _prior_size, MIN_PEERS)
+        if stats is None or stats.prior is None:
+            return default_prior(platform, followers)
+        return stats.prior
+
+    def ranking(self, platform: str, tier: str, niche: str | None) -> PeerStats | None:
+        """ranking_group(table, platform, tier, niche)."""
+        member = (platform, tier, niche)
+        if member not in self._ranking:
+            self._ranking[member] = ranking_group(self.table, platform, tier, niche)
+        return self._ranking[member]
+
+
+def _prior_size(stats: PeerStats) -> int:
+    return stats.prior.accounts if stats.prior else 0
 
 
 def ranking_group(

@@ -97,6 +97,7 @@ Ladders = Mapping[str, tuple[Tier, ...]]
 # configure_overrides; they replace a platform's ladder in every scheme.
 _overrides: dict[str, tuple[Tier, ...]] = {}
 _effective: dict[str, TierScheme] = {}
+_tag: list[str] = []  # overrides_tag, once computed
 _TIER_NAME = re.compile(r"[a-z][a-z0-9-]{0,23}")
 
 
@@ -105,6 +106,7 @@ def configure_overrides(ladders: Ladders) -> None:
     _overrides.clear()
     _overrides.update(ladders)
     _effective.clear()
+    _tag.clear()
 
 
 def current_overrides() -> dict[str, tuple[Tier, ...]]:
@@ -115,12 +117,13 @@ def current_overrides() -> dict[str, tuple[Tier, ...]]:
 def overrides_tag() -> str:
     """'' without overrides, else '+' and a short digest of them: part of the tiers version,
     so changing the overrides makes the scoring job score every account again."""
-    if not _overrides:
-        return ""
-    canonical = json.dumps(
-        {p: [[t.name, t.lower] for t in ladder] for p, ladder in sorted(_overrides.items())}
-    )
-    return "+" + hashlib.sha256(canonical.encode()).hexdigest()[:8]
+    if not _tag:
+        canonical = json.dumps(
+            {p: [[t.name, t.lower] for t in ladder] for p, ladder in sorted(_overrides.items())}
+        )
+        digest = hashlib.sha256(canonical.encode()).hexdigest()[:8]
+        _tag.append("+" + digest if _overrides else "")
+    return _tag[0]
 
 
 def get_scheme(key: str) -> TierScheme:

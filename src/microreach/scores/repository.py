@@ -157,27 +157,13 @@ def _recent_posts(
     for row in _fetch(connection, stmt):
         (post_id, account_id, posted_at, post_type, caption, hashtags, mentions, paid, deleted,
          captured, likes, comment_count, views, shares, saves, reach) = row  # fmt: skip
-        out[account_id].append(
-            (
-                post_id,
-                PostObservation(
-                    posted_at=_time(posted_at),
-                    post_type=str(post_type),
-                    likes=likes,
-                    comments=comment_count,
-                    views=views,
-                    shares=shares,
-                    saves=saves,
-                    reach=reach,
-                    captured_at=None if captured is None else _time(captured),
-                    deleted=deleted is not None,
-                    caption=caption or "",
-                    hashtags=_tags(hashtags),
-                    mentions=_tags(mentions),
-                    is_paid_partnership=bool(paid),
-                ),
-            )
-        )
+        # Positional arguments, in field order: about half the cost of keywords here.
+        post = PostObservation(
+            _time(posted_at), str(post_type), likes, comment_count, views, shares, saves, reach,
+            None if captured is None else _time(captured), deleted is not None, caption or "",
+            _tags(hashtags), _tags(mentions), bool(paid),
+        )  # fmt: skip
+        out[account_id].append((post_id, post))
     return out
 
 
@@ -236,16 +222,10 @@ def _comments(
             continue
         out[post_id].append(
             CommentObservation(
-                commenter=commenter,
-                text=text,
-                commented_at=_time(at),
-                by_creator=bool(by_creator),
-                parent=_hex(parent),
-                comment_id=_hex(comment_id) or "",
-                post_id=_hex(post_id) or "",
-                known_commenter=known is not None,
-            )
-        )
+                commenter, text, _time(at), bool(by_creator), _hex(parent),
+                _hex(comment_id) or "", _hex(post_id) or "", known is not None,
+            )  # positional, in field order
+        )  # fmt: skip
     return out
 
 
@@ -279,7 +259,7 @@ def _maybe_time(value: Any) -> datetime | None:
 def _tags(value: Any) -> tuple[str, ...]:
     """A JSON list column (text on SQLite, already decoded on PostgreSQL) as a tuple."""
     if isinstance(value, str):
-        return tuple(orjson.loads(value))
+        return () if value == "[]" else tuple(orjson.loads(value))
     return tuple(value or ())
 
 

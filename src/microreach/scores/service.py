@@ -47,12 +47,11 @@ from microreach.science.growth import GROWTH_VERSION, growth_summary
 from microreach.science.niches import NICHES_VERSION, classify_niches
 from microreach.science.peers import (
     GroupKey,
+    PeerLookup,
     PeerMember,
     PeerStats,
     build_peer_table,
     percentile_rank,
-    prior_for,
-    ranking_group,
 )
 from microreach.science.relationship import RELATIONSHIP_VERSION, relationship_score
 from microreach.scores import repository
@@ -113,19 +112,26 @@ class _Job:
 
 
 def score_record(
-    record: AccountRecord, *, tier_scheme: str, table: PeerTable, now: datetime
+    record: AccountRecord,
+    *,
+    tier_scheme: str,
+    table: PeerTable,
+    now: datetime,
+    lookup: PeerLookup | None = None,
 ) -> dict[str, Any]:
     """The score row of one account (pure: everything it reads is in its arguments).
 
+    ``lookup`` (a PeerLookup on ``table``) lets a span of accounts share its group choices.
     The JSON columns hold the science's result objects as they are; the engine's JSON
     serializer (db.engine.json_dumps) writes them."""
+    lookup = lookup or PeerLookup(table)
     obs = record.observation
     tier = tiers.tier_for(obs.followers, obs.platform, tier_scheme).name
     niches = classify_niches(
         obs.bio, [p.caption for p in obs.posts], [t for p in obs.posts for t in p.hashtags]
     )
     primary = niches[0].niche if niches else None
-    prior = prior_for(table, obs.platform, tier, primary, obs.followers)
+    prior = lookup.prior(obs.platform, tier, primary, obs.followers)
     engagement = account_engagement(obs, prior)
     growth = growth_summary(obs.series)
     anomalies = [
@@ -192,8 +198,9 @@ def _engagement_columns(summary: EngagementSummary) -> dict[str, Any]:
 
 def _score_span(connection: Connection, job: _Job, table: PeerTable) -> list[dict[str, Any]]:
     records = load_span(connection, job.span)
+    lookup = PeerLookup(table)
     return [
-        score_record(r, tier_scheme=job.tier_scheme, table=table, now=job.now)
+        score_record(r, tier_scheme=job.tier_scheme, table=table, now=job.now, lookup=lookup)
         for r in records
         if job.only is None or r.id in job.only
     ]
@@ -317,12 +324,14 @@ _RANKED = ("er_typical", "er_low", "er_high", "er_prior", "er_percentile", "er_p
 
 
 def _stored(connection: Connection) -> list[_Stored]:
+    """Every stored score's peer inputs, in account id order: the peer groups' sums then add
+    up in the same order on every run, so the priors do not move in their last bits."""
     t = SCORES
     rows = connection.execute(
         sa.select(
             t.c.account_id, t.c.platform, t.c.tier, t.c.primary_niche, t.c.followers,
             t.c.er_log_rates, t.c.er_median, *(t.c[name] for name in _RANKED),
-        )
+        ).order_by(t.c.account_id)
     )  # fmt: skip
     return [
         _Stored(r[0], r[1], r[2], r[3], r[4], list(r[5] or ()), r[6], tuple(r[7:])) for r in rows
@@ -338,11 +347,11 @@ def peer_table(members: Iterable[_Stored]) -> PeerTable:
 def rank_all(connection: Connection) -> tuple[int, int]:
     """The peer pass: (rows changed, groups with enough accounts to rank against)."""
     stored = _stored(connection)
-    table = peer_table(stored)
+    lookup = PeerLookup(peer_table(stored))
     changes: list[dict[str, Any]] = []
     groups: set[GroupKey] = set()
     for m in stored:
-        figures = _ranked_figures(m, table)
+        figures = _ranked_figures(m, lookup)
         if figures[-1] is not None:
             groups.add(figures[-1])
         values = (*figures[:-1], figures[-1].label if figures[-1] else None)
@@ -359,10 +368,10 @@ def rank_all(connection: Connection) -> tuple[int, int]:
     return len(changes), len(groups)
 
 
-def _ranked_figures(m: _Stored, table: PeerTable) -> tuple[Any, ...]:
-    prior = prior_for(table, m.platform, m.tier, m.niche, m.followers)
+def _ranked_figures(m: _Stored, lookup: PeerLookup) -> tuple[Any, ...]:
+    prior = lookup.prior(m.platform, m.tier, m.niche, m.followers)
     interval = credible_interval(m.log_rates, prior)
-    group = ranking_group(table, m.platform, m.tier, m.niche)
+    group = lookup.ranking(m.platform, m.tier, m.niche)
     percentile = None
     if group is not None and m.median is not None:
         percentile = round(percentile_rank(m.median, group.sorted_values), 2)

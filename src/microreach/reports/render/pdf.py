@@ -10,6 +10,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
     Flowable,
     KeepTogether,
@@ -81,6 +82,37 @@ def _verdicts(document: ReportDocument) -> list[Flowable]:
     return items
 
 
+PADDING = 14.0  # Table's default cell padding (6 points each side) and a little air
+TEXT_MAX = 150.0  # text columns wrap beyond this width
+
+
+def column_width(head: str, cells: list[str], wraps: bool) -> float:
+    """Wide enough for every value on one line (text wraps past TEXT_MAX) and for the longest
+    word of the header (headers wrap between words)."""
+    size = CELL.fontSize
+    words = max((stringWidth(w, "Helvetica-Bold", size) for w in head.split()), default=0.0)
+    values = max((stringWidth(c, "Helvetica", size) for c in cells), default=0.0)
+    if wraps:
+        values = min(values, TEXT_MAX)
+    return max(words, values) + PADDING
+
+
+def column_groups(widths: list[float], room: float) -> list[list[int]]:
+    """Columns packed into groups that fit ``room``, each led by the first column (the row's
+    name), so a wide table continues below instead of squeezing its numbers together."""
+    groups: list[list[int]] = []
+    current: list[int] = [0]
+    used = widths[0] if widths else 0.0
+    for index in range(1, len(widths)):
+        if used + widths[index] > room and len(current) > 1:
+            groups.append(current)
+            current, used = [0], widths[0]
+        current.append(index)
+        used += widths[index]
+    groups.append(current)
+    return groups
+
+
 def _table(document: ReportDocument, table: ReportTable) -> list[Flowable]:
     items: list[Flowable] = [Paragraph(escape(table.title), HEADING)]
     if table.note:
@@ -88,22 +120,28 @@ def _table(document: ReportDocument, table: ReportTable) -> list[Flowable]:
     if not table.rows:
         items.append(_p(table.empty_message))
         return items
-    rows: list[list[str | Paragraph]] = [
-        [_p(header(c, document.currency), CELL) for c in table.columns]
+    heads = [header(c, document.currency) for c in table.columns]
+    texts = [
+        [display(row.get(c.key), c.unit, document.currency) for c in table.columns]
+        for row in table.rows
     ]
-    for row in table.rows:
-        cells: list[str | Paragraph] = []
-        for column in table.columns:
-            text = display(row.get(column.key), column.unit, document.currency)
-            cells.append(_p(text, CELL) if column.unit == "text" else text)
-        rows.append(cells)
-    grid = Table(rows, repeatRows=1, hAlign="LEFT")
-    style = TableStyle(GRID.getCommands())
-    for index, column in enumerate(table.columns):
-        if column.unit not in ("text", "date", "datetime"):
-            style.add("ALIGN", (index, 1), (index, -1), "RIGHT")
-    grid.setStyle(style)
-    items.append(grid)
+    wraps = [c.unit == "text" for c in table.columns]
+    widths = [column_width(heads[i], [r[i] for r in texts], wraps[i]) for i in range(len(heads))]
+    groups = column_groups(widths, PAGE[0] - 2 * MARGIN)
+    for number, group in enumerate(groups, start=1):
+        if len(groups) > 1:
+            items.append(_p(f"{table.title}, part {number} of {len(groups)}", SMALL))
+        rows: list[list[str | Paragraph]] = [[_p(heads[i], CELL) for i in group]]
+        for line in texts:
+            rows.append([_p(line[i], CELL) if wraps[i] else line[i] for i in group])
+        grid = Table(rows, colWidths=[widths[i] for i in group], repeatRows=1, hAlign="LEFT")
+        style = TableStyle(GRID.getCommands())
+        for position, index in enumerate(group):
+            if table.columns[index].unit not in ("text", "date", "datetime"):
+                style.add("ALIGN", (position, 1), (position, -1), "RIGHT")
+        grid.setStyle(style)
+        items.append(grid)
+        items.append(Spacer(1, 3 * mm))
     return items
 
 

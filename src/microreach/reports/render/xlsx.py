@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import datetime
+from datetime import date, datetime
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell as XlCell
@@ -55,9 +55,21 @@ def _cell(sheet: Worksheet, row: int, column: int) -> XlCell:
     return cell
 
 
+def _as_time(text: str, unit: Unit) -> Cell | date:
+    """An ISO date or time given as text, as a real date or time (so it sorts and filters)."""
+    try:
+        if unit == "date":
+            return date.fromisoformat(text)
+        if unit == "datetime":
+            return datetime.fromisoformat(text)
+    except ValueError:
+        pass
+    return text
+
+
 def _put(sheet: Worksheet, row: int, column: int, value: Cell, unit: Unit, currency: str) -> None:
     cell = _cell(sheet, row, column)
-    typed = major(value, unit, currency)
+    typed = _as_time(value, unit) if isinstance(value, str) else major(value, unit, currency)
     if isinstance(typed, datetime):
         typed = as_utc(typed).replace(tzinfo=None)  # Excel has no time zones; the format says UTC
     cell.value = typed
