@@ -257,6 +257,12 @@ class Settings(BaseSettings):
         ge=0,
         description="Seconds between marking overdue deliverables missed; 0 turns it off.",
     )
+    schedule_retention_seconds: int = Field(
+        default=86400,
+        ge=0,
+        description="Seconds between retention runs (snapshots older than "
+        "MICROREACH_SNAPSHOT_RETENTION_DAYS); 0 turns it off.",
+    )
     schedule_refresh_seconds: int = Field(
         default=900,
         ge=0,

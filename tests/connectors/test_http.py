@@ -85,3 +85,23 @@ def test_paginate_follows_cursors_stops_at_the_limit_and_on_a_repeated_cursor() 
     fetched.clear()
     assert list(paginate(fetch, limit=3)) == [1, 2, 3]
     assert fetched == [None, "a"]
+
+
+def test_failed_attempts_are_counted_by_platform_and_kind(
+    context_for: ContextFor, sleeps: Sleeps
+) -> None:
+    from prometheus_client import REGISTRY
+
+    def count(kind: str) -> float:
+        labels = {"platform": "testplatform", "kind": kind}
+        return REGISTRY.get_sample_value("microreach_connector_errors_total", labels) or 0.0
+
+    before = {kind: count(kind) for kind in ("rate_limited", "server")}
+    replay = Replay(
+        Step("GET", "/items", {"error": "slow down"}, status=429, headers={"Retry-After": "1"}),
+        Step("GET", "/items", {"error": "boom"}, status=502),
+        Step("GET", "/items", {"items": []}),
+    )
+    assert _client(context_for, replay).get_json("items") == {"items": []}
+    assert count("rate_limited") == before["rate_limited"] + 1
+    assert count("server") == before["server"] + 1

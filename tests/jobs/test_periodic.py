@@ -25,6 +25,7 @@ from microreach.creators.enums import Platform
 from microreach.creators.models import PlatformAccount
 from microreach.jobs import enqueue
 from microreach.jobs.environment import Jobs
+from microreach.lists.models import CreatorList, CreatorListMember
 from microreach.scores.models import AccountScore
 from tests.connectors.test_refresh import FakeConnector
 from tests.factories import make_account
@@ -202,3 +203,44 @@ def test_the_rollup_job_moves_the_watermark(at_now: Jobs, session: Session) -> N
 
     assert enqueue("links.rollup_clicks").state == "ran"
     assert links_repository.rollup_watermark(session, ROLLUP_NAME) == NOW - SETTLE
+
+
+def test_shortlisted_accounts_come_second_after_campaign_members(session: Session) -> None:
+    member, listed, both = (make_account(session) for _ in range(3))
+    campaign = _campaign(session)
+    _member(session, campaign, member)
+    _member(session, campaign, both)
+    shortlist = CreatorList(
+        organisation_id=campaign.organisation_id, name="Summer", name_key="summer"
+    )
+    session.add(shortlist)
+    session.flush()
+    for position, account in enumerate((listed, both)):
+        session.add(
+            CreatorListMember(
+                list_id=shortlist.id,
+                account_id=account.id,
+                organisation_id=campaign.organisation_id,
+                position=position,
+                added_by="Bea",
+            )
+        )
+    session.flush()
+
+    first, second = connector_tasks.priority_groups(session)
+    assert {member.id, both.id} <= first
+    assert listed.id in second and both.id not in second
+
+
+def test_the_retention_job_runs_inline_and_does_nothing_at_zero(at_now: Jobs) -> None:
+    assert enqueue("privacy.apply_retention").state == "ran"
+
+
+def test_the_report_read_model_job_is_registered_and_scheduled_after_the_rollup(
+    at_now: Jobs,
+) -> None:
+    from microreach.jobs import scheduler as scheduling
+
+    assert enqueue("reports.refresh_click_days").state == "ran"
+    names = [p.job for p in scheduling.periodic_jobs(at_now.settings)]
+    assert names.index("reports.refresh_click_days") == names.index("links.rollup_clicks") + 1

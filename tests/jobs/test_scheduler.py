@@ -57,6 +57,7 @@ def test_the_intervals_come_from_the_settings_and_zero_turns_a_job_off(tmp_path:
     assert table == {
         "links.rollup_clicks": 60,
         "campaigns.mark_missed_deliverables": settings.schedule_missed_deliverables_seconds,
+        "privacy.apply_retention": 86400,
     }
 
 

@@ -20,12 +20,17 @@ import httpx
 
 from microreach.connectors.base import ConnectorContext
 from microreach.connectors.errors import (
+    AccountNotFound,
     ApiError,
     ConnectorError,
+    PrivateAccount,
+    QuotaExceeded,
     RateLimited,
     ServiceUnavailable,
+    TokenExpired,
 )
 from microreach.kit.clock import utcnow
+from microreach.observability import metrics
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +142,8 @@ class ApiClient:
                 last = ServiceUnavailable(
                     self.platform, f"no answer ({type(exc).__name__})", account=account
                 )
+                _count(self.platform, "timeout" if isinstance(exc, httpx.TimeoutException)
+                       else "unreachable")  # fmt: skip
                 self._wait(attempt, None, last)
                 continue
             if self._on_response is not None:
@@ -145,6 +152,7 @@ class ApiClient:
             if error is None and response.is_success:
                 return response
             last = error or default_check(response, account, self.platform)
+            _count(self.platform, error_kind(last))
             if not last.retryable:
                 raise last
             self._wait(attempt, getattr(last, "retry_after", None), last)
@@ -164,6 +172,26 @@ class ApiClient:
         delay = hinted if hinted is not None else self._retry.backoff(attempt, self._jitter())
         log.info("%s; retrying in %.1f s", error, delay)
         self._sleep(delay)
+
+
+def error_kind(error: ConnectorError) -> str:
+    """The `kind` label of `microreach_connector_errors` for an error."""
+    kinds: tuple[tuple[type[ConnectorError], str], ...] = (
+        (RateLimited, "rate_limited"),
+        (QuotaExceeded, "quota"),
+        (TokenExpired, "auth"),
+        (AccountNotFound, "not_found"),
+        (PrivateAccount, "private"),
+        (ServiceUnavailable, "server"),
+    )
+    for kind, label in kinds:
+        if isinstance(error, kind):
+            return label
+    return "invalid_response"
+
+
+def _count(platform: str, kind: str) -> None:
+    metrics.CONNECTOR_ERRORS.labels(platform=platform, kind=kind).inc()
 
 
 def _strip_prefix(error: ConnectorError) -> str:

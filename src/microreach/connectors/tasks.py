@@ -27,6 +27,7 @@ from microreach.connectors.quota import DatabaseQuotaLedger
 from microreach.creators.enums import Platform
 from microreach.db.session import Database
 from microreach.jobs import JobContext, job
+from microreach.lists import service as lists_service
 from microreach.scores import service as scores_service
 
 
@@ -38,14 +39,9 @@ def connectors_for(
     return build_connectors(ConnectorContext(settings=settings, quota=ledger), platforms)
 
 
-def shortlisted_account_ids(_session: Session) -> frozenset[uuid.UUID]:
-    """HOOK: the accounts on any organisation's shortlist, the second priority group.
-
-    The lists domain offers no cross-organisation read of its members yet; until
-    `lists.service` has one, this group is empty and shortlisted creators are refreshed with
-    the rest, by the age of their last capture.
-    """
-    return frozenset()
+def shortlisted_account_ids(session: Session) -> frozenset[uuid.UUID]:
+    """The accounts on any organisation's shortlist, the second priority group."""
+    return lists_service.shortlisted_account_ids(session)
 
 
 def priority_groups(session: Session) -> list[frozenset[uuid.UUID]]:

@@ -9,6 +9,7 @@ TASK_MODULES = (
     "microreach.campaigns.tasks",
     "microreach.connectors.tasks",
     "microreach.reports.tasks",
+    "microreach.privacy.tasks",
 )
 _loaded = False
 

@@ -225,3 +225,10 @@ def search_by_name(
         SavedSearch.organisation_id == organisation_id, SavedSearch.name_key == name_key
     )
     return session.scalars(stmt).one_or_none()
+
+
+def shortlisted_account_ids(session: Session) -> set[uuid.UUID]:
+    """Every account on any organisation's shortlist (installation-wide; the refresh
+    scheduler's second priority group, never shown to an organisation)."""
+    query = sa.select(CreatorListMember.account_id).distinct()
+    return set(session.execute(query).scalars())

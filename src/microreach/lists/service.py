@@ -438,3 +438,11 @@ def set_tags(
         )
     session.flush()
     return sorted(tags)
+
+
+def shortlisted_account_ids(session: Session) -> frozenset[uuid.UUID]:
+    """Accounts on any organisation's shortlist, for the refresh scheduler's priorities.
+
+    Installation-wide on purpose (refreshing is shared work); it returns ids only and no
+    organisation can read it."""
+    return frozenset(repository.shortlisted_account_ids(session))

@@ -7,7 +7,9 @@ click_rollups. Like the rollup job it rebuilds rather than adds, so running it t
 nothing. The first run builds everything with one statement per table. Every run that changed
 something moves the read model's version, which is part of every report's cache key.
 
-`python -m microreach.reports.tasks` runs the links rollup and then this, for cron.
+The job `reports.refresh_click_days` runs it; the scheduler enqueues it right after the links
+rollup, at the same interval. `python -m microreach.reports.tasks` runs the links rollup and then
+this, by hand or from cron.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from microreach.jobs.registry import JobContext, NoArgs, job
 from microreach.links import repository as links_repository
 from microreach.links.service import ROLLUP_NAME
 from microreach.reports import repository
@@ -42,6 +45,13 @@ def refresh_click_days(session: Session) -> RefreshResult:
     repository.rebuild_days(session, link_days)
     repository.set_state(session, until, changed=bool(link_days))
     return RefreshResult(len(link_days), until)
+
+
+@job("reports.refresh_click_days", NoArgs)
+def refresh_click_days_job(context: JobContext, _args: NoArgs) -> RefreshResult:
+    """The scheduled run of `refresh_click_days`, in its own transaction."""
+    with context.database.transaction() as session:
+        return refresh_click_days(session)
 
 
 def main() -> None:
