@@ -26,7 +26,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.e2e)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     executable = chromium_path()
     if executable is None:
@@ -41,7 +41,7 @@ def browser() -> Iterator[Any]:
         browser.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def app(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
     with live_app(tmp_path_factory.mktemp("e2e"), TEST_DATABASE_URL) as served:
         yield served

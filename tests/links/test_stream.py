@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 import redis
+from prometheus_client import REGISTRY
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -86,6 +87,7 @@ def test_clicks_go_through_the_stream_exactly_once(
     assert sum(row.is_unique for row in rows) == 50
     assert client.xlen(STREAM) == 0
     assert client.xpending(STREAM, GROUP)["pending"] == 0
+    assert REGISTRY.get_sample_value("microreach_click_stream_length") == 0
     consumer.close()
 
 

@@ -26,6 +26,10 @@ def click_worker_command(
             help="Take over clicks another worker left unacknowledged this long (s).", min=1
         ),
     ] = 30.0,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(help="Serve this process's Prometheus metrics on this port.", min=1),
+    ] = None,
 ) -> None:
     """Write the clicks the redirect put on the Redis stream to the database, exactly once."""
     settings = get_settings()
@@ -39,6 +43,10 @@ def click_worker_command(
         batch_size=batch_size,
         claim_idle_ms=int(claim_idle * 1000),
     )
+    if metrics_port is not None:
+        from prometheus_client import start_http_server
+
+        start_http_server(metrics_port, addr=settings.host)
     stop = threading.Event()
 
     def _stop(_signum: int, _frame: FrameType | None) -> None:

@@ -290,8 +290,11 @@ class ClickConsumer:
         if not entries:
             entries = self._read(">", block=self._block_ms)
         if not entries:
+            metrics.CLICK_STREAM_LENGTH.set(client.xlen(STREAM))
             return 0
-        return self._write(entries)
+        written = self._write(entries)
+        metrics.CLICK_STREAM_LENGTH.set(client.xlen(STREAM))
+        return written
 
     def _read(self, start: str, block: int | None) -> list[tuple[bytes, dict[bytes, bytes]]]:
         answer: Any = self._redis().xreadgroup(

@@ -71,6 +71,12 @@ CLICK_QUEUE_DEPTH = Gauge(
     "Clicks waiting in the click writer's queue.",
     multiprocess_mode="livesum",
 )
+CLICK_STREAM_LENGTH = Gauge(
+    "microreach_click_stream_length",
+    "Clicks in the Redis click stream not yet written and acknowledged (scale profile), as "
+    "the click worker last saw it.",
+    multiprocess_mode="mostrecent",
+)
 CLICK_WRITE_LAG = Histogram(
     "microreach_click_write_lag_seconds",
     "Time from a click's hand-off to the writer to its commit.",
