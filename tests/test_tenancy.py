@@ -246,6 +246,7 @@ ROUTES: dict[tuple[str, str], Spec] = {
     ("GET", "/api/v1/campaigns/{campaign_id}/ledger"): scoped(),
     ("GET", "/api/v1/campaigns/{campaign_id}/payouts.csv"): scoped(),
     ("GET", "/api/v1/campaigns/{campaign_id}/audit"): scoped(),
+    ("GET", "/dashboard"): own(),
     ("GET", "/campaigns"): own(),
     ("POST", "/campaigns"): own(
         form={

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
@@ -17,6 +19,8 @@ from sqlalchemy.orm import Session
 
 from microreach.accounts.context import OrgContext
 from microreach.accounts.enums import Role
+from microreach.campaigns import service as campaigns_service
+from microreach.campaigns.money import format_amount
 from microreach.kit.clock import utcnow
 from microreach.kit.errors import InvalidError, MicroreachError, NotFoundError
 from microreach.reports import service, sharing
@@ -333,3 +337,65 @@ def tiers_xlsx(currency: Currency, session: SessionDep, ctx: Member) -> Response
 @router.get(f"{TIERS_PATH}/{{currency}}/report.pdf")
 def tiers_pdf(currency: Currency, session: SessionDep, ctx: Member) -> Response:
     return _pdf(_tiers(session, ctx, currency), PRIVATE)
+
+
+@dataclass(frozen=True, slots=True)
+class DashboardRow:
+    """One campaign's headline numbers on the dashboard, formatted for the page."""
+
+    campaign_id: uuid.UUID
+    name: str
+    status: str
+    dates: str
+    creators: int
+    posts_live: int
+    clicks: int
+    conversions: int
+    revenue: str
+    cost: str
+    cpc: str
+    roas: str
+    data_as_of: datetime | None
+
+
+def _money(minor: float | None, currency: str) -> str:
+    return "n/a" if minor is None else format_amount(round(minor), currency)
+
+
+def dashboard_rows(session: Session, ctx: OrgContext) -> list[DashboardRow]:
+    """Active campaigns first, then drafts; each with the report's headline figures."""
+    campaigns = [
+        c
+        for c in campaigns_service.list_campaigns(session, ctx)
+        if c.status.value in ("active", "draft")
+    ]
+    campaigns.sort(key=lambda c: (c.status.value != "active", c.starts_on, c.name))
+    rows = []
+    for campaign in campaigns:
+        report = service.campaign_report(session, ctx, campaign.id)
+        overall = report.overall
+        rows.append(
+            DashboardRow(
+                campaign_id=campaign.id,
+                name=campaign.name,
+                status=campaign.status.value,
+                dates=f"{campaign.starts_on.isoformat()} to {campaign.ends_on.isoformat()}",
+                creators=overall.creators,
+                posts_live=overall.posts_live,
+                clicks=overall.clicks_human,
+                conversions=overall.conversions,
+                revenue=_money(overall.revenue, report.currency),
+                cost=_money(overall.cost, report.currency),
+                cpc=_money(overall.cpc, report.currency),
+                roas="n/a" if overall.roas is None else f"{overall.roas:.2f}x",
+                data_as_of=report.data_as_of,
+            )
+        )
+    return rows
+
+
+@router.get("/dashboard")
+def dashboard(request: Request, session: SessionDep, ctx: Member) -> HTMLResponse:
+    """The organisation's campaigns at a glance: active ones first, with their headline
+    numbers from the same report the campaign pages and exports use."""
+    return render(request, "reports/dashboard.html", {"rows": dashboard_rows(session, ctx)})
