@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
@@ -254,37 +255,40 @@ def shared_csv(
     return _csv(document, table, SHARED_HEADERS)
 
 
-@router.get(f"{sharing.SHARED_PATH}/{{token}}/report.zip")
-def shared_zip(
-    request: Request, token: str, session: SessionDep, settings: SettingsDep
+def _shared_export(
+    request: Request,
+    session: Session,
+    settings: Any,
+    token: str,
+    export: Callable[[ReportDocument, dict[str, str]], Response],
 ) -> Response:
+    """A shared report's download, or the page saying the link is gone."""
     try:
         _, document = _shared(session, settings, token)
     except NotFoundError as exc:
         return _gone(request, exc)
-    return _zip(document, SHARED_HEADERS)
+    return export(document, SHARED_HEADERS)
+
+
+@router.get(f"{sharing.SHARED_PATH}/{{token}}/report.zip")
+def shared_zip(
+    request: Request, token: str, session: SessionDep, settings: SettingsDep
+) -> Response:
+    return _shared_export(request, session, settings, token, _zip)
 
 
 @router.get(f"{sharing.SHARED_PATH}/{{token}}/report.xlsx")
 def shared_xlsx(
     request: Request, token: str, session: SessionDep, settings: SettingsDep
 ) -> Response:
-    try:
-        _, document = _shared(session, settings, token)
-    except NotFoundError as exc:
-        return _gone(request, exc)
-    return _xlsx(document, SHARED_HEADERS)
+    return _shared_export(request, session, settings, token, _xlsx)
 
 
 @router.get(f"{sharing.SHARED_PATH}/{{token}}/report.pdf")
 def shared_pdf(
     request: Request, token: str, session: SessionDep, settings: SettingsDep
 ) -> Response:
-    try:
-        _, document = _shared(session, settings, token)
-    except NotFoundError as exc:
-        return _gone(request, exc)
-    return _pdf(document, SHARED_HEADERS)
+    return _shared_export(request, session, settings, token, _pdf)
 
 
 # Micro versus larger creators across the organisation's campaigns (one currency at a time)
