@@ -4,7 +4,7 @@ the edge cases: no posts yet, zero cost, gifted-only creators, deleted posts, cu
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy.orm import Session
@@ -14,7 +14,7 @@ from microreach.config import Settings
 from microreach.kit.errors import NotFoundError
 from microreach.links.models import Click
 from microreach.links.tasks import rollup_clicks
-from microreach.reports import service
+from microreach.reports import repository, service
 from microreach.reports.service import CampaignReport, CreatorLine
 from tests.factories import make_account
 from tests.reports import campaign_world
@@ -145,6 +145,24 @@ def test_time_series_breakdowns_and_growth(session: Session, world: World) -> No
     assert p2.deleted and p2.reach_estimated and p2.reach == 2_000
     assert report.conversions_by_day == ((DAY2.date(), 4, 18_000),)
     assert report.data_as_of is not None and report.data_as_of >= DAY2
+
+
+def test_sales_by_day_are_summed_on_their_utc_day(session: Session, world: World) -> None:
+    # 23:30 in New York on 3 March is 04:30 UTC on 4 March; USD sales count, revenue is EUR only.
+    new_york = timezone(timedelta(hours=-5))
+    late = datetime(2026, 3, 3, 23, 30, tzinfo=new_york)
+    creator = world.accounts["a"].creator_id
+    campaign_world.add_conversion(session, world.campaign, creator, 700, at=late)
+    campaign_world.add_conversion(session, world.campaign, creator, 900, "USD", at=late)
+    campaign_world.add_conversion(session, world.campaign, None, 100, at=DAY1)
+    report = service.campaign_report(session, world.ctx, world.campaign.id)
+    assert report.conversions_by_day == (
+        (DAY1.date(), 1, 100),
+        (DAY2.date(), 4, 18_000),
+        (date(2026, 3, 4), 2, 700),
+    )
+    newest = repository.newest_conversion(session, world.ctx.organisation.id, world.campaign.id)
+    assert newest == late
 
 
 def test_a_campaign_with_no_posts_yet(session: Session) -> None:

@@ -401,11 +401,37 @@ def conversions_by_creator(
 
 def conversions_by_day(
     session: Session, organisation_id: uuid.UUID, campaign_id: uuid.UUID
-) -> list[tuple[datetime, str, int]]:
-    query = sa.select(Conversion.occurred_at, Conversion.currency, Conversion.amount_minor).where(
-        Conversion.organisation_id == organisation_id, Conversion.campaign_id == campaign_id
+) -> list[tuple[date, str, int, int]]:
+    """(UTC day, currency, conversions, revenue) of the campaign's conversions, day order;
+    summed in the database, as a campaign can have many thousands of sales."""
+    day = _utc_day(session, Conversion.occurred_at)
+    query = (
+        sa.select(day, Conversion.currency, sa.func.count(), sa.func.sum(Conversion.amount_minor))
+        .where(Conversion.organisation_id == organisation_id, Conversion.campaign_id == campaign_id)
+        .group_by(day, Conversion.currency)
+        .order_by(day, Conversion.currency)
     )
-    return [(r[0], r[1], int(r[2])) for r in session.connection().execute(query)]
+    return [
+        (_as_day(r[0]), r[1], int(r[2]), int(r[3] or 0))
+        for r in session.connection().execute(query)
+    ]
+
+
+def newest_conversion(
+    session: Session, organisation_id: uuid.UUID, campaign_id: uuid.UUID
+) -> datetime | None:
+    """When the campaign's latest conversion happened (None without conversions)."""
+    newest = session.scalar(
+        sa.select(sa.func.max(Conversion.occurred_at)).where(
+            Conversion.organisation_id == organisation_id, Conversion.campaign_id == campaign_id
+        )
+    )
+    return _utc(newest) if newest is not None else None
+
+
+def _as_day(value: Any) -> date:
+    """A day as the database returns it (text on SQLite, a date on PostgreSQL)."""
+    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 def clicks_until(session: Session) -> datetime | None:

@@ -13,7 +13,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy.orm import Session
@@ -368,11 +368,12 @@ def run_campaign_report(session: Session, query: CampaignReportQuery) -> Campaig
     day_clicks: dict[date, list[int]] = defaultdict(lambda: [0, 0])
     for day, is_bot, count in repository.clicks_by_day(session, org, campaign.id):
         day_clicks[_as_date(day)][1 if is_bot else 0] += count
-    conv_rows = repository.conversions_by_day(session, org, campaign.id)
     day_sales: dict[date, list[int]] = defaultdict(lambda: [0, 0])
-    for occurred, conv_currency, amount in conv_rows:
-        entry = day_sales[occurred.astimezone(UTC).date()]
-        entry[0] += 1
+    for day, conv_currency, count, amount in repository.conversions_by_day(
+        session, org, campaign.id
+    ):
+        entry = day_sales[day]
+        entry[0] += count
         entry[1] += amount if conv_currency == currency else 0
     breakdowns: dict[str, dict[str, list[int]]] = {
         d: defaultdict(lambda: [0, 0]) for d in repository.DIMENSIONS
@@ -383,7 +384,7 @@ def run_campaign_report(session: Session, query: CampaignReportQuery) -> Campaig
     clicks_until = repository.clicks_until(session)
     snapshots = [p.captured_at for p in post_lines if p.captured_at is not None]
     newest_snapshot = max(snapshots) if snapshots else None
-    newest_conversion = max((row[0] for row in conv_rows), default=None)
+    newest_conversion = repository.newest_conversion(session, org, campaign.id)
     has_clicks = bool(day_clicks)
     freshness = [
         t for t in (newest_snapshot, newest_conversion, clicks_until if has_clicks else None) if t
