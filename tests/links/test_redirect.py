@@ -3,6 +3,7 @@ expired/fallback/disabled, cache invalidation, clicks recorded once, bots, uniqu
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -157,10 +158,14 @@ def test_uniques_within_a_day(client: TestClient, tenant: Tenant, session: Sessi
     ]
 
 
-def test_click_ids_are_random_v4_and_reset_in_a_fork() -> None:
+def test_click_ids_are_random_time_ordered_v7_and_reset_in_a_fork() -> None:
     ids = ClickIds()
     drawn = {ids.next() for _ in range(1000)}
-    assert len(drawn) == 1000 and {click_id.version for click_id in drawn} == {4}
+    assert len(drawn) == 1000 and {click_id.version for click_id in drawn} == {7}
+    assert {click_id.variant for click_id in drawn} == {uuid.RFC_4122}
+    later = ids.next()
+    time.sleep(0.002)
+    assert ids.next().hex > later.hex  # time-ordered: new ids sort after older ones
     ids.reset()
     assert ids.next() not in drawn
 

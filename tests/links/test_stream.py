@@ -25,10 +25,8 @@ from microreach.links.stream import (
     ClickConsumer,
     ClickTransportError,
     StreamWriter,
-    decode,
-    encode,
 )
-from microreach.links.writer import OrphanRecord
+from microreach.links.writer import OrphanRecord, decode, encode
 from tests.links.conftest import Tenant
 from tests.links.test_writer import DAY_ONE, click, make_link, stored
 
@@ -77,7 +75,9 @@ def test_clicks_go_through_the_stream_exactly_once(
     records = [click(link, ip=f"203.0.113.{n % 50}") for n in range(120)]
     _send(redis_url, list(records))
     client = redis.Redis.from_url(redis_url)
-    assert client.xlen(STREAM) == 120
+    entries = client.xrange(STREAM)
+    assert sum(len(values[b"r"].splitlines()) for _, values in entries) == 120
+    assert len(entries) < 120  # records waiting together share one entry (one XADD)
 
     consumer = ClickConsumer(redis_url, database, name="one", batch_size=50, block_ms=10)
     while consumer.step():
@@ -112,7 +112,7 @@ def test_a_crash_between_commit_and_acknowledgement_replays_without_double_count
         crashing.step()
     assert len(stored(session, link)) == 30  # committed, but still pending in Redis
     client = redis.Redis.from_url(redis_url)
-    assert client.xpending(STREAM, GROUP)["pending"] == 30
+    assert client.xpending(STREAM, GROUP)["pending"] == client.xlen(STREAM) > 0
 
     # Another worker takes the abandoned entries over (claim_idle 0 for the test).
     other = ClickConsumer(redis_url, database, name="other", block_ms=10, claim_idle_ms=0)

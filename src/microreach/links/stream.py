@@ -2,12 +2,15 @@
 them to the database (`MICROREACH_CLICK_TRANSPORT=redis`).
 
 **Producer** (`StreamWriter`, one per web process, the same interface as `ClickWriter`): request
-handlers hand a record over and wait; one task sends everything waiting in one pipelined round
-trip of `XADD`s and resolves the requests once Redis answered, so a 302 is sent only for a click
-Redis holds. Batches grow by themselves while a round trip is in flight.
+handlers hand a record over and wait; one task sends everything waiting as one stream entry (one
+`XADD` whose field holds the records, one line each) and resolves the requests once Redis
+answered, so a 302 is sent only for a click Redis holds. Batches grow by themselves while a
+round trip is in flight; one entry per batch rather than one per click keeps the redirect
+process, Redis and the workers from spending their time on per-command overhead.
 
 **Consumer** (`ClickConsumer`, `microreach click-worker`, any number of processes): reads the
-stream through the consumer group `writers` (`XREADGROUP`), writes each batch with the same
+stream through the consumer group `writers` (`XREADGROUP`, a few dozen entries at a time),
+writes their records in transactions of at most `batch_size` with the same
 `write_records` the embedded writer uses (clicks keyed by their id, `ON CONFLICT DO NOTHING`,
 uniqueness decided in the same transaction), commits, and only then acknowledges and deletes the
 entries (`XACK` + `XDEL`). A worker that dies between commit and acknowledgement leaves its
@@ -31,20 +34,24 @@ import logging
 import os
 import socket
 import time
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from typing import Any
 
-import orjson
 import redis
 import redis.asyncio as aioredis
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from microreach.db.session import Database
 from microreach.kit.clock import utcnow
-from microreach.links.writer import ClickRecord, OrphanRecord, Record, SeenVisitors, write_records
+from microreach.links.writer import (
+    ClickRecord,
+    Record,
+    SeenVisitors,
+    decode,
+    encode,
+    is_transient,
+    write_records,
+)
 from microreach.observability import metrics
 
 logger = logging.getLogger(__name__)
@@ -57,75 +64,6 @@ FIELD = b"r"
 
 class ClickTransportError(Exception):
     """Redis did not take the click: the redirect answers 503, nothing was accepted."""
-
-
-def encode(record: Record) -> bytes:
-    """A record as compact JSON: a tag, then the fields in declaration order."""
-    if isinstance(record, ClickRecord):
-        return orjson.dumps(
-            [
-                "c",
-                record.id.hex,
-                record.link_id.hex,
-                record.occurred_at.isoformat(),
-                record.referrer_domain,
-                record.country,
-                record.device,
-                record.os,
-                record.browser,
-                record.is_bot,
-                record.bot_name,
-                record.method,
-                record.visitor_hash,
-                record.day.isoformat(),
-            ]
-        )
-    return orjson.dumps(
-        [
-            "o",
-            record.id.hex,
-            record.host,
-            record.slug,
-            record.occurred_at.isoformat(),
-            record.is_bot,
-        ]
-    )
-
-
-def decode(raw: bytes) -> Record:
-    """The record `encode` wrote; ValueError for anything else."""
-    try:
-        values = orjson.loads(raw)
-        if values[0] == "c":
-            (_, cid, link, at, referrer, country, device, os_, browser, bot, bot_name, method,
-             visitor, day) = values  # fmt: skip
-            return ClickRecord(
-                id=uuid.UUID(hex=cid),
-                link_id=uuid.UUID(hex=link),
-                occurred_at=datetime.fromisoformat(at),
-                referrer_domain=referrer,
-                country=country,
-                device=device,
-                os=os_,
-                browser=browser,
-                is_bot=bool(bot),
-                bot_name=bot_name,
-                method=method,
-                visitor_hash=visitor,
-                day=date.fromisoformat(day),
-            )
-        if values[0] == "o":
-            _, oid, host, slug, at, bot = values
-            return OrphanRecord(
-                id=uuid.UUID(hex=oid),
-                host=host,
-                slug=slug,
-                occurred_at=datetime.fromisoformat(at),
-                is_bot=bool(bot),
-            )
-    except (orjson.JSONDecodeError, ValueError, TypeError, IndexError) as exc:
-        raise ValueError(f"not a click record: {raw[:80]!r}") from exc
-    raise ValueError(f"not a click record: {raw[:80]!r}")
 
 
 Pending = tuple[bytes, "asyncio.Future[None]"]
@@ -187,10 +125,7 @@ class StreamWriter:
     async def _send(self, batch: list[Pending]) -> None:
         assert self._client is not None
         try:
-            async with self._client.pipeline(transaction=False) as pipe:
-                for raw, _ in batch:
-                    pipe.xadd(STREAM, {FIELD: raw})
-                await pipe.execute()
+            await self._client.xadd(STREAM, {FIELD: b"".join(raw for raw, _ in batch)})
         except (redis.RedisError, OSError) as exc:
             logger.warning("click stream unavailable (%s); %d clicks refused", exc, len(batch))
             error = ClickTransportError(str(exc))
@@ -222,6 +157,7 @@ class ClickConsumer:
         *,
         name: str | None = None,
         batch_size: int = 1024,
+        entries_per_read: int = 64,
         block_ms: int = 1000,
         claim_idle_ms: int = 30_000,
     ) -> None:
@@ -229,6 +165,7 @@ class ClickConsumer:
         self._database = database
         self.name = name or f"{socket.gethostname()}-{os.getpid()}"
         self._batch_size = batch_size
+        self._entries_per_read = entries_per_read
         self._block_ms = block_ms
         self._claim_idle_ms = claim_idle_ms
         self._client: redis.Redis | None = None
@@ -275,63 +212,68 @@ class ClickConsumer:
         """Read and write one batch (own pending entries first, then claimed, then new)."""
         client = self._redis()
         entries: list[tuple[bytes, dict[bytes, bytes]]] = []
+        replay = False
         if self._own_pending:
             entries = self._read("0", block=None)
             if not entries:
                 self._own_pending = False
-            else:
-                self.stats.replayed += len(entries)
+            replay = bool(entries)
         if not entries:
             claimed = client.xautoclaim(
-                STREAM, GROUP, self.name, self._claim_idle_ms, "0-0", count=self._batch_size
+                STREAM, GROUP, self.name, self._claim_idle_ms, "0-0", count=self._entries_per_read
             )
             entries = [e for e in claimed[1] if e and e[1]]
-            self.stats.replayed += len(entries)
+            replay = bool(entries)
         if not entries:
             entries = self._read(">", block=self._block_ms)
         if not entries:
             metrics.CLICK_STREAM_LENGTH.set(client.xlen(STREAM))
             return 0
         written = self._write(entries)
+        if replay:
+            self.stats.replayed += written
         metrics.CLICK_STREAM_LENGTH.set(client.xlen(STREAM))
         return written
 
     def _read(self, start: str, block: int | None) -> list[tuple[bytes, dict[bytes, bytes]]]:
         answer: Any = self._redis().xreadgroup(
-            GROUP, self.name, {STREAM: start}, count=self._batch_size, block=block
+            GROUP, self.name, {STREAM: start}, count=self._entries_per_read, block=block
         )
         if not answer:
             return []
         return [(entry_id, values) for entry_id, values in answer[0][1] if values]
 
     def _write(self, entries: Sequence[tuple[bytes, dict[bytes, bytes]]]) -> int:
+        """Commit the entries' records, then acknowledge the entries; the records written."""
         good: list[tuple[bytes, Record]] = []
         for entry_id, values in entries:
+            for line in values.get(FIELD, b"").splitlines() or [b""]:
+                try:
+                    good.append((entry_id, decode(line)))
+                except ValueError as exc:
+                    self._dead(entry_id, line, str(exc))
+        for start in range(0, len(good), self._batch_size):
+            chunk = good[start : start + self._batch_size]
             try:
-                good.append((entry_id, decode(values[FIELD])))
-            except (KeyError, ValueError) as exc:
-                self._dead(entry_id, values.get(FIELD, b""), str(exc))
-        if good:
-            try:
-                self._commit([record for _, record in good])
+                self._commit([record for _, record in chunk])
             except Exception as exc:
-                if len(good) == 1:
+                if len(chunk) == 1 and is_transient(exc):
                     raise
-                logger.warning("click batch of %d failed (%s); writing one by one", len(good), exc)
-                for entry_id, record in good:
-                    try:
-                        self._commit([record])
-                    except Exception as single:
-                        if not _is_transient(single):
-                            self._dead(entry_id, encode(record), str(single))
-                            continue
-                        raise
-                    self._ack([entry_id])
-                return len(good)
-            self._ack([entry_id for entry_id, _ in good])
+                logger.warning("click batch of %d failed (%s); writing one by one", len(chunk), exc)
+                self._commit_singly(chunk)
+            self.stats.batches += 1
+        self._ack([entry_id for entry_id, _ in entries])
         self.stats.written += len(good)
-        self.stats.batches += 1
         return len(good)
+
+    def _commit_singly(self, chunk: Sequence[tuple[bytes, Record]]) -> None:
+        for entry_id, record in chunk:
+            try:
+                self._commit([record])
+            except Exception as single:
+                if is_transient(single):
+                    raise  # nothing acknowledged: the entries are read again
+                self._dead(entry_id, encode(record).rstrip(), str(single))
 
     def _commit(self, records: Sequence[Record]) -> None:
         started = time.perf_counter()
@@ -350,22 +292,14 @@ class ClickConsumer:
         pipe.execute()
 
     def _dead(self, entry_id: bytes, raw: bytes, error: str) -> None:
-        logger.error("click stream entry %r cannot be written: %s", entry_id, error)
-        client = self._redis()
-        pipe = client.pipeline(transaction=True)
-        pipe.xadd(DEAD_LETTERS, {FIELD: raw, b"error": error[:500].encode(), b"id": entry_id})
-        pipe.xack(STREAM, GROUP, entry_id)
-        pipe.xdel(STREAM, entry_id)
-        pipe.execute()
+        """Keep a record that can never be written aside (its entry is acknowledged with the
+        others of the read once they are committed)."""
+        logger.error("a record of click stream entry %r cannot be written: %s", entry_id, error)
+        self._redis().xadd(
+            DEAD_LETTERS, {FIELD: raw, b"error": error[:500].encode(), b"id": entry_id}
+        )
         self.stats.dead += 1
 
     def lag(self) -> int:
         """Entries in the stream not yet written (new and pending)."""
         return int(self._redis().xlen(STREAM))
-
-
-def _is_transient(exc: Exception) -> bool:
-    """A database that is down or restarting (retry later), not a bad record."""
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        return True
-    return isinstance(exc, OperationalError | InterfaceError | OSError)

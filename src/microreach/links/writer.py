@@ -1,19 +1,24 @@
-"""The group-commit click writer: redirects wait for their click to be committed, in batches.
+"""The group-commit click writer: clicks committed in batches, the redirect never kept waiting.
 
 One writer task per process takes clicks (and orphan visits) from an `asyncio.Queue`, and
 commits everything waiting in one transaction on a dedicated thread, so the event loop keeps
-accepting requests while the database works. Each request's future is resolved only after the
-commit, so a 302 is never sent for a click that is not durable. While one batch commits, the
-next one gathers: under load batches grow by themselves; `max_wait` adds a short pause to let
-more clicks join when the queue is nearly empty.
+accepting requests while the database works. A record that finds the writer idle waits for
+its commit (so a lone click is in the database when its 302 leaves); a record that arrives
+while a batch commits is first copied into this process's click journal (links.journal) and
+its request goes on at once: the journal survives a killed process and is replayed at the next
+start, so a 302 is never sent for a click that could be lost with the process. While one batch
+commits, the next one gathers: under load batches grow by themselves; `max_wait` adds a short
+pause to let more clicks join when the queue is nearly empty. Past `max_backlog` journaled
+records waiting, requests wait for their commit again, which bounds memory.
 
-SQL: SQLite gets one multi-row `INSERT` per table and batch; PostgreSQL one `INSERT ... SELECT
-FROM unnest(arrays)` per table (one round trip for the whole batch). Clicks are inserted with
-`ON CONFLICT (id) DO NOTHING`: a replayed click id is stored once. Uniqueness is decided here
-by inserting (link, day, visitor hash) into `link_visitors` with `ON CONFLICT DO NOTHING
-RETURNING`: the keys that come back were not seen before, and the table's primary key makes
-that atomic across processes. When a batch fails (a link deleted meanwhile), its records are
-retried one per transaction so one bad record cannot fail the others.
+SQL: SQLite gets multi-row `INSERT`s (at most 64 rows each) per table and batch; PostgreSQL one
+`INSERT ... SELECT FROM unnest(arrays)` per table (one round trip for the whole batch). Clicks
+are inserted with `ON CONFLICT (id) DO NOTHING`: a replayed click id is stored once. Uniqueness
+is decided here by inserting (link, day, visitor hash) into `link_visitors` with `ON CONFLICT
+DO NOTHING RETURNING`: the keys that come back were not seen before, and the table's primary
+key makes that atomic across processes. When a batch fails (a link deleted meanwhile), its
+records are retried one per transaction so one bad record cannot fail the others; a journaled
+record that fails because the database is unreachable stays in the journal for the next start.
 """
 
 from __future__ import annotations
@@ -28,12 +33,17 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from microreach.db.session import Database
 from microreach.kit.clock import as_utc, utcnow
+from microreach.links.journal import ClickJournal, orphaned
 from microreach.observability import metrics
 
 logger = logging.getLogger(__name__)
@@ -67,7 +77,9 @@ class OrphanRecord:
 
 Record = ClickRecord | OrphanRecord
 VisitorKey = tuple[str, str, str]
-Pending = tuple[Record, "asyncio.Future[None]"]
+# A record, the future of the request waiting for its commit (None: answered from the
+# journal) and its journal segment (-1: not journaled).
+Pending = tuple[Record, "asyncio.Future[None] | None", int]
 
 CLICK_COLUMNS = (
     "id, link_id, occurred_at, recorded_at, referrer_domain, country, device, os, browser, "
@@ -75,7 +87,10 @@ CLICK_COLUMNS = (
 )
 CHECKPOINT_INTERVAL_S = 0.5
 NO_AUTOCHECKPOINT = "microreach_no_autocheckpoint"
+WRITER_CACHE_KIB = 32 * 1024
 SEEN_VISITORS = 100_000
+# Journaled clicks waiting for a commit, at most; past it requests wait for their commit again.
+MAX_BACKLOG = 20_000
 PG_CLICK_TYPES = (
     "uuid[]", "uuid[]", "timestamptz[]", "timestamptz[]", "text[]", "text[]", "text[]", "text[]",
     "text[]", "boolean[]", "text[]", "boolean[]", "text[]",
@@ -83,26 +98,48 @@ PG_CLICK_TYPES = (
 
 
 class ClickWriter:
-    """Collects records from request handlers and commits them in groups."""
+    """Collects records from request handlers and commits them in groups.
 
-    def __init__(self, database: Database, *, batch_size: int, max_wait_s: float) -> None:
+    With a journal (`journal_dir`), a record that arrives while a batch is being committed is
+    appended to the journal and its request goes on at once; otherwise (the writer is idle, or
+    the backlog is full) the request waits for the commit of its record.
+    """
+
+    def __init__(
+        self,
+        database: Database,
+        *,
+        batch_size: int,
+        max_wait_s: float,
+        journal_dir: Path | None = None,
+        max_backlog: int = MAX_BACKLOG,
+    ) -> None:
         self._database = database
         self._batch_size = batch_size
         self._max_wait_s = max_wait_s
+        self._journal_dir = journal_dir
+        self._max_backlog = max_backlog
+        self._journal: ClickJournal | None = None
         self._queue: asyncio.Queue[Pending] | None = None
         self._task: asyncio.Task[None] | None = None
         self._executor: ThreadPoolExecutor | None = None
         self._busy = False
         self._checkpointer: Checkpointer | None = None
         self._seen = SeenVisitors(SEEN_VISITORS)
+        self.replayed = 0
 
     async def start(self) -> None:
-        self._queue = asyncio.Queue()
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="click-writer")
-        self._task = asyncio.create_task(self._run(), name="click-writer")
         if self._database.engine.dialect.name == "sqlite":
             self._checkpointer = Checkpointer(self._database.engine, CHECKPOINT_INTERVAL_S)
             self._checkpointer.start()
+        if self._journal_dir is not None:
+            loop = asyncio.get_running_loop()
+            self.replayed = await loop.run_in_executor(self._executor, self._replay)
+            self._journal = ClickJournal(self._journal_dir)
+            self._journal.open()
+        self._queue = asyncio.Queue()
+        self._task = asyncio.create_task(self._run(), name="click-writer")
 
     async def stop(self) -> None:
         """Commit what is queued, then stop the task and its thread."""
@@ -115,17 +152,29 @@ class ClickWriter:
             await self._task
         self._executor.shutdown(wait=True)
         self._task = None
+        if self._journal is not None:
+            self._journal.close()
+            self._journal = None
         if self._checkpointer is not None:
             self._checkpointer.stop()
             self._checkpointer = None
 
+    @property
+    def busy(self) -> bool:
+        """A batch is being committed (records arriving now go to the journal)."""
+        return self._busy
+
     async def record(self, record: Record) -> None:
-        """Return once `record` is committed; raise when it could not be."""
-        if self._queue is None:
+        """Return once `record` is committed or journaled; raise when it could be neither."""
+        queue = self._queue
+        if queue is None:
             raise RuntimeError("the click writer is not started")
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait((record, future))
         metrics.CLICKS_ACCEPTED.inc()
+        if self._busy and self._journal is not None and queue.qsize() < self._max_backlog:
+            queue.put_nowait((record, None, self._journal.append(encode(record))))
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        queue.put_nowait((record, future, -1))
         await future
 
     async def _run(self) -> None:
@@ -141,6 +190,7 @@ class ClickWriter:
                     await asyncio.sleep(self._max_wait_s)
                     self._drain(batch)
                 await self._commit_batch(batch)
+                self._release_journal(batch, queue)
             finally:
                 self._busy = False
 
@@ -149,9 +199,20 @@ class ClickWriter:
         while len(batch) < self._batch_size and not self._queue.empty():
             batch.append(self._queue.get_nowait())
 
+    def _release_journal(self, batch: list[Pending], queue: asyncio.Queue[Pending]) -> None:
+        """Delete (or empty) the journal segments whose records are all committed now."""
+        if self._journal is None:
+            return
+        if queue.empty():
+            self._journal.all_committed()
+            return
+        newest = max(segment for _, _, segment in batch)
+        if newest >= 0:
+            self._journal.committed_before(newest)
+
     async def _commit_batch(self, batch: list[Pending]) -> None:
         loop = asyncio.get_running_loop()
-        records = [record for record, _ in batch]
+        records = [record for record, _, _ in batch]
         started = time.perf_counter()
         try:
             await loop.run_in_executor(self._executor, self._write, records)
@@ -163,20 +224,27 @@ class ClickWriter:
         metrics.CLICKS_WRITTEN.inc(sum(1 for r in records if isinstance(r, ClickRecord)))
         if self._queue is not None:
             metrics.CLICK_QUEUE_DEPTH.set(self._queue.qsize())
-        for _, future in batch:
-            if not future.done():
+        for _, future, _ in batch:
+            if future is not None and not future.done():
                 future.set_result(None)
 
     async def _commit_singly(self, batch: list[Pending]) -> None:
         loop = asyncio.get_running_loop()
-        for record, future in batch:
+        for record, future, segment in batch:
             try:
                 await loop.run_in_executor(self._executor, self._write, [record])
             except Exception as exc:
-                if not future.done():
-                    future.set_exception(exc)
+                if future is not None:
+                    if not future.done():
+                        future.set_exception(exc)
+                elif is_transient(exc) and self._journal is not None:
+                    self._journal.keep(segment)  # answered already: the next start writes it
+                else:
+                    logger.error("journaled click %s dropped: %s", record.id, exc)
             else:
-                if not future.done():
+                if isinstance(record, ClickRecord):
+                    metrics.CLICKS_WRITTEN.inc()
+                if future is not None and not future.done():
                     future.set_result(None)
 
     def _write(self, records: Sequence[Record]) -> None:
@@ -186,6 +254,120 @@ class ClickWriter:
                 self._checkpointer.take_over(connection)
             keys = write_records(connection, records, utcnow(), self._seen)
         self._seen.add_all(keys)
+
+    def _replay(self) -> int:
+        """Write the clicks of journals whose process died (on the writer's thread)."""
+        assert self._journal_dir is not None
+        replayed = 0
+        with orphaned(self._journal_dir) as segments:
+            for path, data in segments:
+                records = _decode_lines(path, data)
+                for start in range(0, len(records), self._batch_size):
+                    chunk = records[start : start + self._batch_size]
+                    try:
+                        self._write(chunk)
+                    except Exception as exc:
+                        if is_transient(exc):
+                            raise
+                        self._write_singly(chunk)
+                    replayed += len(chunk)
+        if replayed:
+            logger.warning("replayed %d journaled clicks of a stopped process", replayed)
+        return replayed
+
+    def _write_singly(self, records: Sequence[Record]) -> None:
+        for record in records:
+            try:
+                self._write([record])
+            except Exception as exc:
+                if is_transient(exc):
+                    raise
+                logger.error("journaled click %s dropped: %s", record.id, exc)
+
+
+def _decode_lines(path: Path, data: bytes) -> list[Record]:
+    records = []
+    for line in data.rstrip(b"\0").splitlines():
+        line = line.lstrip(b"\0")  # a zeroed (committed) stretch ends where new lines start
+        if not line:
+            continue
+        try:
+            records.append(decode(line))
+        except ValueError:
+            # A line cut by the kill: its request was not answered.
+            logger.warning("unreadable line in click journal %s skipped", path.name)
+    return records
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A database that is down, restarting or busy (retry later), not a bad record."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, OperationalError | InterfaceError | OSError)
+
+
+def encode(record: Record) -> bytes:
+    """A record as one line of compact JSON: a tag, then the fields in declaration order."""
+    if isinstance(record, ClickRecord):
+        return orjson.dumps(
+            [
+                "c",
+                record.id.hex,
+                record.link_id.hex,
+                record.occurred_at,
+                record.referrer_domain,
+                record.country,
+                record.device,
+                record.os,
+                record.browser,
+                record.is_bot,
+                record.bot_name,
+                record.method,
+                record.visitor_hash,
+                record.day,
+            ],
+            option=orjson.OPT_APPEND_NEWLINE,
+        )
+    return orjson.dumps(
+        ["o", record.id.hex, record.host, record.slug, record.occurred_at, record.is_bot],
+        option=orjson.OPT_APPEND_NEWLINE,
+    )
+
+
+def decode(raw: bytes) -> Record:
+    """The record `encode` wrote; ValueError for anything else."""
+    try:
+        values = orjson.loads(raw)
+        if values[0] == "c":
+            (_, cid, link, at, referrer, country, device, os_, browser, bot, bot_name, method,
+             visitor, day) = values  # fmt: skip
+            return ClickRecord(
+                id=uuid.UUID(hex=cid),
+                link_id=uuid.UUID(hex=link),
+                occurred_at=datetime.fromisoformat(at),
+                referrer_domain=referrer,
+                country=country,
+                device=device,
+                os=os_,
+                browser=browser,
+                is_bot=bool(bot),
+                bot_name=bot_name,
+                method=method,
+                visitor_hash=visitor,
+                day=date.fromisoformat(day),
+            )
+        if values[0] == "o":
+            _, oid, host, slug, at, bot = values
+            return OrphanRecord(
+                id=uuid.UUID(hex=oid),
+                host=host,
+                slug=slug,
+                occurred_at=datetime.fromisoformat(at),
+                is_bot=bool(bot),
+            )
+    except (orjson.JSONDecodeError, ValueError, TypeError, IndexError) as exc:
+        raise ValueError(f"not a click record: {raw[:80]!r}") from exc
+    raise ValueError(f"not a click record: {raw[:80]!r}")
 
 
 class Checkpointer:
@@ -213,7 +395,10 @@ class Checkpointer:
     def take_over(self, connection: Connection) -> None:
         pooled = connection.connection
         if not pooled.info.get(NO_AUTOCHECKPOINT):
-            pooled.driver_connection.execute("PRAGMA wal_autocheckpoint=0")  # type: ignore[union-attr]
+            driver: Any = pooled.driver_connection
+            driver.execute("PRAGMA wal_autocheckpoint=0")
+            # The index pages clicks go to stay in memory instead of being read back per batch.
+            driver.execute(f"PRAGMA cache_size=-{WRITER_CACHE_KIB}")
             pooled.info[NO_AUTOCHECKPOINT] = True
 
     def _loop(self) -> None:
@@ -299,9 +484,26 @@ def _visitor_keys(clicks: Sequence[ClickRecord]) -> list[VisitorKey]:
 # the GIL back after every row it steps, and under load each retake waits for the event loop's
 # thread, so fewer steps means shorter commits. The driver caches the statement per row count.
 
-SQLITE_MAX_ROWS = 1000  # 13 columns x 1000 rows stays under SQLite's 32,766 parameters
+# Binding a statement's parameters holds the GIL in one C call (about 5 µs a click row), and
+# the event loop waits that long: chunks of at most 64 rows keep each hold near 0.3 ms. Chunks
+# are powers of two, so each table needs at most 7 statements in the driver's statement cache.
+SQLITE_MAX_ROWS = 64
 
 
+def _chunks(count: int) -> list[tuple[int, int]]:
+    """(start, end) of chunks of `SQLITE_MAX_ROWS` rows, then powers of two for the rest."""
+    bounds = []
+    start = 0
+    size = SQLITE_MAX_ROWS
+    while start < count:
+        while size > count - start:
+            size //= 2
+        bounds.append((start, start + size))
+        start += size
+    return bounds
+
+
+@lru_cache(maxsize=64)
 def _values(columns: int, rows: int) -> str:
     row = "(" + ", ".join("?" * columns) + ")"
     return ", ".join([row] * rows)
@@ -310,10 +512,9 @@ def _values(columns: int, rows: int) -> str:
 def _insert_many(driver: Any, head: str, tail: str, rows: Sequence[tuple[Any, ...]]) -> Any:
     cursor = driver.cursor()
     found: list[Any] = []
-    for start in range(0, len(rows), SQLITE_MAX_ROWS):
-        chunk = rows[start : start + SQLITE_MAX_ROWS]
-        flat = [value for row in chunk for value in row]
-        cursor.execute(f"{head} VALUES {_values(len(chunk[0]), len(chunk))} {tail}", flat)
+    for start, end in _chunks(len(rows)):
+        flat = [value for row in rows[start:end] for value in row]
+        cursor.execute(f"{head} VALUES {_values(len(rows[0]), end - start)} {tail}", flat)
         found.extend(cursor.fetchall())
     cursor.close()
     return found
