@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from microreach.discovery.fit import Brand, CreatorFacts, fit, found_phrases
+from microreach.discovery.fit import Brand, CreatorFacts, fit, fit_score, found_phrases
 from microreach.science.niches import NICHES
 
 
@@ -49,7 +49,7 @@ def test_phrases_match_whole_words_in_order() -> None:
     ]
 
 
-def test_contributions_always_sum_to_the_score() -> None:
+def test_contributions_always_sum_to_the_score_fit_score_gives() -> None:
     rng = random.Random(5)
     for _ in range(500):
         niches = {n: rng.random() for n in NICHES}
@@ -71,3 +71,4 @@ def test_contributions_always_sum_to_the_score() -> None:
         result = fit(brand, creator)
         assert 0 <= result.score <= 100
         assert sum(f.points for f in result.factors) == result.score
+        assert fit_score(brand, creator) == result.score

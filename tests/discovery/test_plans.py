@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from microreach.discovery import repository, service
 from microreach.discovery.indexer import IndexResult
+from microreach.discovery.models import DiscoveryProfile
 from microreach.discovery.schemas import SearchParams
 from microreach.discovery.search import fts
 from microreach.discovery.search.tokens import parse_query
@@ -50,10 +52,50 @@ def test_filtered_search_uses_the_niche_index(connection: Connection, indexed: I
 
 def test_keyword_search_uses_the_text_index(connection: Connection, indexed: IndexResult) -> None:
     matches = fts.matches(connection.dialect.name, parse_query("vintage thrift*"), True)
-    stmt = repository.search_statement([], matches, "relevance", None, 26)
+    stmt = repository.relevance_statement([], matches, 1000)
     plan = _plan(connection, stmt)
     if connection.dialect.name == "sqlite":
         assert "VIRTUAL TABLE INDEX" in plan and "discovery_fts" in plan, plan
-        assert "SEARCH discovery_profiles USING INTEGER PRIMARY KEY" in plan, plan
+        assert "SEARCH discovery_profiles USING" in plan, plan
+        assert "SCAN discovery_profiles" not in plan and "TEMP B-TREE" not in plan, (
+            plan
+        )  # FTS5 walks doc ids down and the LIMIT stops it
     else:
-        assert "discovery_fts_gin" in plan, plan
+        assert "discovery_fts_gin" in plan or "pk_discovery_profiles" in plan, plan
+
+
+def test_facets_read_the_niche_index(connection: Connection, indexed: IndexResult) -> None:
+    clauses = service.filter_clauses(TYPICAL, "brief", NOW)
+    plan = _plan(connection, repository.facet_statement(clauses, None, 5000))
+    if connection.dialect.name == "sqlite":
+        assert "SEARCH discovery_niches USING PRIMARY KEY" in plan, plan
+        assert "SCAN discovery_profiles" not in plan, plan
+    else:
+        assert "pk_discovery_niches" in plan, plan
+        assert "Seq Scan" not in plan, plan
+
+
+def test_keyword_windows_find_the_same_rows_as_one_read(
+    connection: Connection, indexed: IndexResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The doc_id windows (PostgreSQL keyword reads) give the rows one ordered read gives."""
+    profiles = cast(sa.Table, DiscoveryProfile.__table__)
+    like = fts.KeywordMatch(
+        None, profiles.c.search_doc.like("%o%"), sa.literal(0.0), profiles.c.doc_id
+    )
+    stmt = sa.select(profiles.c.doc_id, profiles.c.handle).where(profiles.c.platform != "x")
+    for cap in (1, 7, 60, 10_000):
+        expected = list(connection.execute(repository.best_first(stmt, like, cap)))
+        monkeypatch.setattr(repository, "WINDOW_START", 1)
+        monkeypatch.setattr(repository, "WINDOW_GROWTH", 2)
+        assert repository.best_rows(connection, stmt, like, cap) == expected, cap
+        monkeypatch.undo()
+    assert 60 < len(expected) < 10_000
+
+
+def test_keyword_facets_read_the_narrow_index(connection: Connection, indexed: IndexResult) -> None:
+    matches = fts.matches(connection.dialect.name, parse_query("ootd"), False)
+    plan = _plan(connection, repository.facet_statement([], matches, 5000))
+    if connection.dialect.name == "sqlite":
+        assert "COVERING INDEX ix_discovery_profiles_best" in plan, plan
+        assert "SCAN discovery_profiles" not in plan, plan

@@ -175,3 +175,60 @@ def test_bad_requests_name_the_field(
         with pytest.raises(InvalidError) as caught:
             service.search(session, settings, SearchParams(**params))
         assert caught.value.field == field
+
+
+def test_doc_ids_follow_engagement_then_authenticity(
+    connection: Connection, indexed: IndexResult
+) -> None:
+    rows = sorted(_profiles(connection).values(), key=lambda r: r.doc_id)
+    keys = [(r.sort_engagement, r.sort_authenticity, str(r.account_id)) for r in rows]
+    assert keys == sorted(keys)
+
+
+def test_facets_are_exact_below_the_cap_and_lower_bounds_above(
+    connection: Connection,
+    session: Session,
+    settings: Settings,
+    indexed: IndexResult,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    params = SearchParams(platform=["instagram", "tiktok"], facets=True)
+    matching = [r for r in _profiles(connection).values() if r.platform in params.platform]
+    page = service.search(session, settings, params)
+    assert page.facets is not None and page.facets_among is None
+    for name, counts in page.facets.items():
+        exact: dict[str, int] = {}
+        for row in matching:
+            if getattr(row, name) is not None:
+                exact[getattr(row, name)] = exact.get(getattr(row, name), 0) + 1
+        expected = sorted(exact.items(), key=lambda item: (-item[1], item[0]))[:20]
+        assert [(f.value, f.count) for f in counts] == expected, name
+
+    monkeypatch.setattr(service, "FACET_CAP", 10)
+    capped = service.search(session, settings, params)
+    assert capped.facets is not None and capped.facets_among == 10
+    assert sum(f.count for f in capped.facets["platform"]) == 10
+    best = sorted(matching, key=lambda r: -r.doc_id)[:10]
+    assert {f.value: f.count for f in capped.facets["tier"]} == {
+        tier: sum(1 for r in best if r.tier == tier) for tier in {r.tier for r in best}
+    }
+
+
+def test_relevance_ranks_the_best_matches_by_engagement(
+    connection: Connection,
+    session: Session,
+    settings: Settings,
+    indexed: IndexResult,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    everything = _all(session, settings, q="ootd")
+    assert len(everything) > 6 and everything[0].relevance is not None
+    monkeypatch.setattr(service, "RELEVANCE_CANDIDATES", 6)
+    page = service.search(session, settings, SearchParams(q="ootd", limit=4), now=NOW)
+    assert page.relevance_ranked_among == 6
+    ranked = _all(session, settings, q="ootd")
+    by_engagement = _all(session, settings, q="ootd", sort=SearchSort.ENGAGEMENT)
+    assert {i.account_id for i in ranked} == {i.account_id for i in by_engagement[:6]}
+    assert [i.account_id for i in ranked[:4]] == [i.account_id for i in page.items]
+    scores = [i.relevance for i in ranked]
+    assert scores == sorted(scores, reverse=True)

@@ -88,6 +88,19 @@ def fit(brand: Brand, creator: CreatorFacts) -> Fit:
     return Fit(score, factors)
 
 
+def fit_score(brand: Brand, creator: CreatorFacts) -> int:
+    """``fit(brand, creator).score`` without apportioning the factors' points, for ranking
+    many candidates (their explanations are only needed for the page shown)."""
+    raw = [
+        _niche(brand, creator)[2],
+        _audience(brand, creator)[2],
+        _engagement(creator)[2],
+        _safety(brand, creator)[2],
+        _competitors(brand, creator)[2],
+    ]
+    return min(100, max(0, round(sum(raw))))
+
+
 _Part = tuple[str, str, float, int, str]
 
 

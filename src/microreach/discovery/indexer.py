@@ -35,12 +35,18 @@ def rebuild(
     now: datetime,
     progress: Callable[[int], None] | None = None,
 ) -> IndexResult:
-    """Replace the whole index (the caller commits); run after `microreach score`."""
+    """Replace the whole index (the caller commits); run after `microreach score`.
+
+    Doc ids are numbered in ``repository.accounts_in_rank_order``: a higher doc_id is a better
+    engagement percentile, then authenticity, then a higher account id. Search reads the best
+    matches first by walking doc_ids down (docs/discovery.md, "The index")."""
     repository.clear_index(connection)
     doc_id = repository.next_doc_id(connection)
     totals = [0, 0, 0]
-    for rows in repository.account_batches(connection, BATCH):
-        ids = [row.id for row in rows]
+    order = repository.accounts_in_rank_order(connection)
+    for start in range(0, len(order), BATCH):
+        ids = order[start : start + BATCH]
+        rows = repository.accounts_by_id(connection, ids)
         posts = repository.recent_posts(connection, ids)
         audiences = repository.newest_audiences(connection, ids)
         profiles, niches, shares = [], [], []

@@ -42,6 +42,17 @@ class DiscoveryProfile(Base):
         sa.Index("ix_discovery_profiles_followers", "followers"),
         sa.Index("ix_discovery_profiles_sort_engagement", "sort_engagement"),
         sa.Index("ix_discovery_profiles_sort_authenticity", "sort_authenticity"),
+        # Doc ids follow engagement: the best matches first, from narrow pages (migration 0016).
+        sa.Index(
+            "ix_discovery_profiles_best",
+            "doc_id",
+            "platform",
+            "tier",
+            "country",
+            "primary_niche",
+            "sort_engagement",
+            "sort_authenticity",
+        ),
     )
 
     # An integer key: FTS5 addresses documents by integer rowid.

@@ -3,9 +3,11 @@ search, facet, lookalike and planner reads over it."""
 
 from __future__ import annotations
 
+import math
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, cast
 
@@ -26,8 +28,23 @@ AUDIENCE = cast(sa.Table, DiscoveryAudience.__table__)
 # --- reading the sources --------------------------------------------------------------------
 
 
-def account_batches(connection: Connection, size: int) -> Iterator[list[sa.Row[Any]]]:
-    """Accounts in id order with their creator and stored score columns, ``size`` at a time."""
+def accounts_in_rank_order(connection: Connection) -> list[uuid.UUID]:
+    """Every account to index, worst first by (engagement percentile, authenticity, id) with
+    -1 for "not measured": the indexer numbers doc_ids in this order (see ``DOC_ORDER``)."""
+    a, s = PlatformAccount, AccountScore
+    stmt = (
+        sa.select(a.id)
+        .join(Creator, Creator.id == a.creator_id)
+        .outerjoin(s, s.account_id == a.id)
+        .order_by(
+            sa.func.coalesce(s.er_percentile, -1.0), sa.func.coalesce(s.authenticity, -1), a.id
+        )
+    )
+    return list(connection.execute(stmt).scalars())
+
+
+def accounts_by_id(connection: Connection, ids: Sequence[uuid.UUID]) -> list[sa.Row[Any]]:
+    """The accounts ``ids`` in that order, with their creator and stored score columns."""
     a, c, s = PlatformAccount, Creator, AccountScore
     columns = (
         a.id, a.creator_id, c.name, a.platform, a.handle, a.display_name, a.followers,
@@ -35,22 +52,14 @@ def account_batches(connection: Connection, size: int) -> Iterator[list[sa.Row[A
         s.er_typical, s.er_low, s.er_high, s.er_percentile, s.authenticity, s.relationship,
         s.follower_growth_30d, s.sponsored_posts,
     )  # fmt: skip
-    after: uuid.UUID | None = None
-    while True:
-        stmt = (
-            sa.select(*columns)
-            .join(c, c.id == a.creator_id)
-            .outerjoin(s, s.account_id == a.id)
-            .order_by(a.id)
-            .limit(size)
-        )
-        if after is not None:
-            stmt = stmt.where(a.id > after)
-        rows = list(connection.execute(stmt))
-        if not rows:
-            return
-        yield rows
-        after = rows[-1].id
+    stmt = (
+        sa.select(*columns)
+        .join(c, c.id == a.creator_id)
+        .outerjoin(s, s.account_id == a.id)
+        .where(a.id.in_(ids))
+    )
+    found = {row.id: row for row in connection.execute(stmt)}
+    return [found[i] for i in ids if i in found]
 
 
 def recent_posts(
@@ -136,10 +145,84 @@ def keyword(stmt: sa.Select[Any], matches: KeywordMatch | None) -> sa.Select[Any
     if matches is None:
         return stmt
     if matches.join is not None:
-        stmt = stmt.join(matches.join, matches.join.c.doc_id == P.doc_id)
-    if matches.clause is not None:
-        stmt = stmt.where(matches.clause)
-    return stmt
+        stmt = stmt.select_from(PROFILES).join(matches.join, matches.join.c.rowid == P.doc_id)
+    return stmt.where(matches.clause)
+
+
+def doc_key(matches: KeywordMatch | None) -> sa.ColumnElement[int]:
+    """The doc_id to order by (the FTS5 rowid when keywords drive the statement on SQLite)."""
+    return PROFILES.c.doc_id if matches is None else matches.doc_key
+
+
+def best_first(
+    stmt: sa.Select[Any], matches: KeywordMatch | None, cap: int | None
+) -> sa.Select[Any]:
+    """``stmt`` in doc_id order, highest first, at most ``cap`` rows: the indexer numbers
+    doc_ids by engagement percentile, then authenticity, so this is the best matches first,
+    read from an index without sorting the matches."""
+    stmt = keyword(stmt, matches).order_by(doc_key(matches).desc())
+    return stmt if cap is None else stmt.limit(cap)
+
+
+# Keyword reads on PostgreSQL go down the doc ids in windows: the first holds this many times
+# the rows wanted (enough when a quarter of the documents match), each next one this many
+# times the previous.
+WINDOW_START = 4
+WINDOW_GROWTH = 4
+
+
+def best_rows(
+    connection: Connection, stmt: sa.Select[Any], matches: KeywordMatch | None, cap: int
+) -> list[sa.Row[Any]]:
+    """The rows of ``stmt`` (over discovery_profiles, unordered, without the keywords) for the
+    best ``cap`` matches, highest doc_id first.
+
+    SQLite (FTS5 walks its rowids down) and searches without keywords read ``best_first``.
+    PostgreSQL's GIN index yields its matches in no order, and walking the primary key down
+    instead reads every row's TOASTed tsvector to test it (about 4 pages a row), which its
+    planner does not know; so keyword reads there take doc_id windows from the top, each a
+    bitmap of the GIN matches ANDed with the key range, until ``cap`` rows are found."""
+    if matches is None or matches.join is not None:
+        return list(connection.execute(best_first(stmt, matches, cap)))
+    stmt = keyword(stmt, matches)
+    low, high = connection.execute(sa.select(sa.func.min(P.doc_id), sa.func.max(P.doc_id))).one()
+    rows: list[sa.Row[Any]] = []
+    if high is None:
+        return rows
+    top, width = high + 1, WINDOW_START * cap
+    with _bitmap_scans(connection):
+        while top > low and len(rows) < cap:
+            bottom = top - width
+            window = stmt.where(P.doc_id >= bottom, P.doc_id < top).order_by(P.doc_id.desc())
+            rows.extend(connection.execute(window.limit(cap - len(rows))))
+            top = bottom
+            width = _next_width(high + 1 - top, len(rows), cap - len(rows), width)
+    return rows
+
+
+def _next_width(scanned: int, found: int, wanted: int, width: int) -> int:
+    """The next window: a quarter more than the density seen so far needs for ``wanted`` rows,
+    at most WINDOW_GROWTH times the last one (that, when nothing was found yet)."""
+    if found == 0:
+        return width * WINDOW_GROWTH
+    needed = math.ceil(wanted * scanned / found * 1.25)
+    return max(1, min(needed, width * WINDOW_GROWTH))
+
+
+@contextmanager
+def _bitmap_scans(connection: Connection) -> Iterator[None]:
+    """Plain index scans off for the statements inside (PostgreSQL, this transaction only)."""
+    if connection.dialect.name != "postgresql":
+        yield
+        return
+    before = connection.exec_driver_sql("SELECT current_setting('enable_indexscan')").scalar()
+    connection.exec_driver_sql("SELECT set_config('enable_indexscan', 'off', true)")
+    try:
+        yield
+    finally:
+        connection.execute(
+            sa.text("SELECT set_config('enable_indexscan', :value, true)"), {"value": before}
+        )
 
 
 # --- search -----------------------------------------------------------------------------------
@@ -150,11 +233,11 @@ RESULT_COLUMNS = (
     P.er_typical, P.er_low, P.er_high, P.er_percentile, P.authenticity, P.relationship,
     P.follower_growth_30d, P.sponsored_share, P.last_post_at, P.has_email, P.mentions,
 )  # fmt: skip
+FACET_COLUMNS = ("platform", "tier", "primary_niche", "country")
+BEST_INDEX = "ix_discovery_profiles_best"  # doc_id, then the filtered and faceted columns
 
 
-def sort_column(sort: str, matches: KeywordMatch | None) -> sa.ColumnElement[Any]:
-    if sort == "relevance" and matches is not None:
-        return matches.rank
+def sort_column(sort: str) -> sa.ColumnElement[Any]:
     if sort == "authenticity":
         return PROFILES.c.sort_authenticity
     if sort == "followers":
@@ -170,8 +253,15 @@ def search(
     after: tuple[float, int] | None,
     limit: int,
 ) -> list[sa.Row[Any]]:
-    """Up to ``limit`` rows matching ``clauses`` (and ``matches``) in ``sort`` order, highest
-    first, after the keyset ``after`` (sort key, doc_id); each row ends with its sort key."""
+    """Up to ``limit`` rows matching ``clauses`` (and ``matches``) in ``sort`` order (engagement,
+    authenticity or followers), highest first, after the keyset ``after`` (sort key, doc_id);
+    each row ends with its sort key."""
+    if sort == "engagement":
+        # The doc_id order is the engagement order (then authenticity): doc_id alone is the key.
+        stmt = sa.select(*RESULT_COLUMNS, P.sort_engagement.label("sort_key")).where(*clauses)
+        if after is not None:
+            stmt = stmt.where(doc_key(matches) < after[1])
+        return best_rows(connection, stmt, matches, limit)
     return list(connection.execute(search_statement(clauses, matches, sort, after, limit)))
 
 
@@ -182,12 +272,45 @@ def search_statement(
     after: tuple[float, int] | None,
     limit: int,
 ) -> sa.Select[Any]:
-    key = sort_column(sort, matches)
+    key, doc = sort_column(sort), doc_key(matches)
     stmt = sa.select(*RESULT_COLUMNS, key.label("sort_key")).where(*clauses)
+    if sort == "engagement":
+        if after is not None:
+            stmt = stmt.where(doc < after[1])
+        return best_first(stmt, matches, limit)
     stmt = keyword(stmt, matches)
     if after is not None:
-        stmt = stmt.where(sa.or_(key < after[0], sa.and_(key == after[0], P.doc_id < after[1])))
-    return stmt.order_by(key.desc(), P.doc_id.desc()).limit(limit)
+        stmt = stmt.where(sa.or_(key < after[0], sa.and_(key == after[0], doc < after[1])))
+    return stmt.order_by(key.desc(), doc.desc()).limit(limit)
+
+
+def relevance_window(
+    connection: Connection,
+    clauses: Sequence[sa.ColumnElement[bool]],
+    matches: KeywordMatch,
+    cap: int,
+) -> list[sa.Row[Any]]:
+    """(doc_id, rank) of the best ``cap`` matches by engagement percentile then authenticity,
+    with their keyword relevance: each engine computes it for those rows only."""
+    if matches.join is not None:
+        return list(connection.execute(relevance_statement(clauses, matches, cap)))
+    found = best_rows(connection, sa.select(P.doc_id).where(*clauses), matches, cap)
+    stmt = sa.select(P.doc_id, matches.rank.label("rank")).where(
+        P.doc_id.in_([row.doc_id for row in found])
+    )
+    return list(connection.execute(stmt))
+
+
+def relevance_statement(
+    clauses: Sequence[sa.ColumnElement[bool]], matches: KeywordMatch, cap: int
+) -> sa.Select[Any]:
+    """The single statement of ``relevance_window`` (SQLite; on PostgreSQL its first window)."""
+    doc = doc_key(matches)
+    window = best_first(sa.select(doc.label("doc_id")).where(*clauses), matches, cap)
+    if matches.join is not None:  # SQLite: FTS5 computes bm25 for the rows the LIMIT keeps
+        return window.add_columns(matches.rank.label("rank"))
+    inner = window.subquery("window")
+    return sa.select(P.doc_id, matches.rank.label("rank")).join(inner, inner.c.doc_id == P.doc_id)
 
 
 FIT_COLUMNS = (
@@ -206,8 +329,8 @@ def candidates(
 ) -> list[sa.Row[Any]]:
     """The ``cap`` matching rows ranked best by engagement percentile then authenticity, for
     ranking in the process (fit, planner); ``columns`` default to the result columns."""
-    stmt = candidates_statement(clauses, matches, cap, with_doc, columns)
-    return list(connection.execute(stmt))
+    selected = [*columns, P.search_doc] if with_doc else list(columns)
+    return best_rows(connection, sa.select(*selected).where(*clauses), matches, cap)
 
 
 def candidates_statement(
@@ -218,10 +341,7 @@ def candidates_statement(
     columns: Sequence[Any] = RESULT_COLUMNS,
 ) -> sa.Select[Any]:
     selected = [*columns, P.search_doc] if with_doc else list(columns)
-    stmt = sa.select(*selected).where(*clauses)
-    stmt = keyword(stmt, matches)
-    order = (P.sort_engagement.desc(), P.sort_authenticity.desc(), P.doc_id.desc())
-    return stmt.order_by(*order).limit(cap)
+    return best_first(sa.select(*selected).where(*clauses), matches, cap)
 
 
 def rows_by_doc(connection: Connection, doc_ids: Sequence[int]) -> dict[int, sa.Row[Any]]:
@@ -239,31 +359,56 @@ def count(
     return int(connection.execute(stmt).scalar() or 0)
 
 
-def facet(
+def facet_rows(
     connection: Connection,
-    column: str,
     clauses: Sequence[sa.ColumnElement[bool]],
     matches: KeywordMatch | None,
-    limit: int = 20,
-) -> list[tuple[str, int]]:
-    """(value, count) of ``column`` over the matching rows, most frequent first."""
-    target = PROFILES.c[column]
-    counted = sa.func.count().label("n")
-    stmt = (
-        sa.select(target, counted)
-        .where(*clauses, target.is_not(None))
-        .group_by(target)
-        .order_by(counted.desc(), target)
-        .limit(limit)
+    cap: int,
+) -> list[tuple[Any, ...]]:
+    """(platform, tier, primary_niche, country, n) of the first ``cap`` matches in doc_id
+    order (the best by engagement): one statement for every facet."""
+    if matches is None or matches.join is not None:
+        return [tuple(row) for row in connection.execute(facet_statement(clauses, matches, cap))]
+    columns = [PROFILES.c[name] for name in FACET_COLUMNS]
+    found = best_rows(connection, sa.select(*columns).where(*clauses), matches, cap)
+    return [(*key, n) for key, n in Counter(tuple(row) for row in found).items()]
+
+
+def facet_statement(
+    clauses: Sequence[sa.ColumnElement[bool]], matches: KeywordMatch | None, cap: int
+) -> sa.Select[Any]:
+    columns = [PROFILES.c[name] for name in FACET_COLUMNS]
+    inner = sa.select(*columns).where(*clauses)
+    if matches is not None and matches.join is not None:
+        # SQLite would join FTS5 rows to the wide table rows; this index holds the facets.
+        inner = inner.with_hint(PROFILES, f"INDEXED BY {BEST_INDEX}", "sqlite")
+    window = best_first(inner, matches, cap).subquery("window")
+    grouped = [window.c[name] for name in FACET_COLUMNS]
+    return sa.select(*grouped, sa.func.count().label("n")).group_by(*grouped)
+
+
+def engagement_floor(min_percentile: float) -> sa.ScalarSelect[Any]:
+    """The lowest doc_id with an engagement percentile of at least ``min_percentile`` (NULL
+    when none has): doc ids follow engagement, so ``doc_id >= floor`` is that filter as a range
+    of the primary key, of the niche index and of the FTS5 rowids."""
+    return (
+        sa.select(P.doc_id)
+        .where(P.sort_engagement >= min_percentile)
+        .order_by(P.sort_engagement, P.doc_id)
+        .limit(1)
+        .scalar_subquery()
     )
-    stmt = keyword(stmt, matches)
-    return [(str(value), int(n)) for value, n in connection.execute(stmt)]
 
 
 def niche_clause(
-    niches: Sequence[str], platforms: Sequence[str], tiers: Sequence[str], countries: Sequence[str]
+    niches: Sequence[str],
+    platforms: Sequence[str],
+    tiers: Sequence[str],
+    countries: Sequence[str],
+    floor: sa.ScalarSelect[Any] | None = None,
 ) -> sa.ColumnElement[bool]:
-    """Accounts confident in any of ``niches``; the other lists narrow the index range."""
+    """Accounts confident in any of ``niches``; the other lists and the doc_id ``floor``
+    narrow the index range."""
     n = DiscoveryNiche
     inner = sa.select(n.doc_id).where(n.niche.in_(niches))
     if platforms:
@@ -272,6 +417,8 @@ def niche_clause(
         inner = inner.where(n.tier.in_(tiers))
     if countries:
         inner = inner.where(n.country.in_(countries))
+    if floor is not None:
+        inner = inner.where(n.doc_id >= floor)
     return P.doc_id.in_(inner)
 
 

@@ -331,7 +331,19 @@ class SearchPage(BaseModel):
         description="With sort=fit: how many of the matches were ranked by fit (at most "
         "FIT_CANDIDATES = 1,000, the best by engagement percentile and authenticity).",
     )
+    relevance_ranked_among: int | None = Field(
+        default=None,
+        description="With sort=relevance: how many of the matches were ranked by relevance (at "
+        "most RELEVANCE_CANDIDATES = 1,000, the best by engagement percentile and "
+        "authenticity).",
+    )
     facets: dict[str, list[FacetCount]] | None = None
+    facets_among: int | None = Field(
+        default=None,
+        description="Set when more accounts matched than the facets counted (FACET_CAP = "
+        "5,000): the counts are over the best that many matches by engagement percentile and "
+        "authenticity, so each is a lower bound.",
+    )
 
 
 class FitRequest(BaseModel):

@@ -6,6 +6,7 @@ the index that ``refresh_index`` builds from the creators and scores tables."""
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from microreach.config import Settings
 from microreach.discovery import cursors, indexer, repository
-from microreach.discovery.fit import Brand, CreatorFacts, fit
+from microreach.discovery.fit import Brand, CreatorFacts, fit, fit_score
 from microreach.discovery.indexer import IndexResult
 from microreach.discovery.models import DiscoveryProfile as P
 from microreach.discovery.schemas import (
@@ -39,10 +40,15 @@ from microreach.kit.errors import InvalidError, NotFoundError
 from microreach.science.niches import NICHES
 from microreach.science.tiers import get_scheme
 
-# With sort=fit, the best this many matches (by engagement percentile, then authenticity)
-# are scored in the process and ranked by fit.
+# With sort=fit (relevance), the best this many matches by engagement percentile, then
+# authenticity, are ranked by fit (keyword relevance): the work per search stays bounded
+# however many accounts match.
 FIT_CANDIDATES = 1000
-FACETS = ("platform", "tier", "primary_niche", "country")
+RELEVANCE_CANDIDATES = 1000
+# Facets count the best this many matches; past it each count is a lower bound.
+FACET_CAP = 5000
+FACET_VALUES = 20
+FACETS = repository.FACET_COLUMNS
 NICHE_SHOWN = 0.5
 
 
@@ -84,11 +90,17 @@ def filter_clauses(
         c.append(P.followers >= params.min_followers)
     if params.max_followers is not None:
         c.append(P.followers <= params.max_followers)
-    if params.niche:
-        c.append(repository.niche_clause(params.niche, platforms, params.tier, params.country))
-    c.extend(_range(P.er_typical, params.min_er, params.max_er))
+    floor = None
     if params.min_er_percentile is not None:
-        c.append(P.sort_engagement >= params.min_er_percentile)
+        floor = repository.engagement_floor(params.min_er_percentile)
+        # The same filter as a doc_id range, which every index of the search can narrow by.
+        c.extend([P.sort_engagement >= params.min_er_percentile, P.doc_id >= floor])
+    if params.niche:
+        niches = repository.niche_clause(
+            params.niche, platforms, params.tier, params.country, floor
+        )
+        c.append(niches)
+    c.extend(_range(P.er_typical, params.min_er, params.max_er))
     if params.min_authenticity is not None:
         c.append(P.sort_authenticity >= params.min_authenticity)
     if params.min_relationship is not None:
@@ -154,11 +166,24 @@ def search(
     if sort is SearchSort.FIT:
         assert brand is not None
         page = _fit_page(connection, clauses, matches, brand, params.limit, after)
+    elif sort is SearchSort.RELEVANCE:
+        assert matches is not None
+        page = _relevance_page(connection, clauses, matches, brand, params.limit, after)
     else:
         page = _sql_page(connection, clauses, matches, sort, brand, params.limit, after)
     if params.facets:
-        page.facets = facets(connection, clauses, matches)
+        page.facets, page.facets_among = facets(connection, clauses, matches)
     return page
+
+
+def _items(
+    connection: Connection, rows: Sequence[Any], brand: BrandProfile | None
+) -> list[ResultItem]:
+    docs = _docs(connection, rows) if brand is not None and _needs_doc(brand) else {}
+    return [
+        item_out(row, _fit_of(brand, row, docs.get(row.doc_id, "")) if brand else None)
+        for row in rows
+    ]
 
 
 def _sql_page(
@@ -172,19 +197,49 @@ def _sql_page(
 ) -> SearchPage:
     rows = repository.search(connection, clauses, matches, sort.value, after, limit + 1)
     page = rows[:limit]
-    docs = _docs(connection, page) if brand is not None and _needs_doc(brand) else {}
-    items = [
-        item_out(row, _fit_of(brand, row, docs.get(row.doc_id, "")) if brand else None)
-        for row in page
-    ]
-    if sort is SearchSort.RELEVANCE:
-        for item, row in zip(items, page, strict=True):
-            item.relevance = round(float(row.sort_key), 6)
     next_cursor = None
     if len(rows) > limit:
         last = page[-1]
         next_cursor = cursors.encode(sort.value, float(last.sort_key), last.doc_id)
-    return SearchPage(items=items, next_cursor=next_cursor, sort=sort)
+    return SearchPage(items=_items(connection, page, brand), next_cursor=next_cursor, sort=sort)
+
+
+def _after(
+    ranked: list[tuple[float, int]], after: tuple[float, int] | None
+) -> list[tuple[float, int]]:
+    """The (key, doc_id) pairs, sorted highest first, that come after the keyset ``after``."""
+    if after is None:
+        return ranked
+    key, doc_id = after
+    return [(k, d) for k, d in ranked if k < key or (k == key and d < doc_id)]
+
+
+def _relevance_page(
+    connection: Connection,
+    clauses: list[sa.ColumnElement[bool]],
+    matches: fts.KeywordMatch,
+    brand: BrandProfile | None,
+    limit: int,
+    after: tuple[float, int] | None,
+) -> SearchPage:
+    window = repository.relevance_window(connection, clauses, matches, RELEVANCE_CANDIDATES)
+    ranked = sorted(((float(r.rank), r.doc_id) for r in window), key=lambda p: (-p[0], -p[1]))
+    ranked = _after(ranked, after)
+    page = ranked[:limit]
+    full = repository.rows_by_doc(connection, [doc_id for _, doc_id in page])
+    items = _items(connection, [full[doc_id] for _, doc_id in page], brand)
+    for item, (key, _) in zip(items, page, strict=True):
+        item.relevance = round(key, 6)
+    next_cursor = None
+    if len(ranked) > limit:
+        key, doc_id = page[-1]
+        next_cursor = cursors.encode(SearchSort.RELEVANCE.value, key, doc_id)
+    return SearchPage(
+        items=items,
+        next_cursor=next_cursor,
+        sort=SearchSort.RELEVANCE,
+        relevance_ranked_among=len(window),
+    )
 
 
 def _fit_page(
@@ -200,23 +255,19 @@ def _fit_page(
         connection, clauses, matches, FIT_CANDIDATES, needs_doc, repository.FIT_COLUMNS
     )
     plain = to_brand(brand)
-    scored = sorted(
-        (
-            (fit(plain, facts_of(row, row.search_doc if needs_doc else "")), row.doc_id)
-            for row in rows
-        ),
-        key=lambda pair: (-pair[0].score, -pair[1]),
+    facts = {row.doc_id: facts_of(row, row.search_doc if needs_doc else "") for row in rows}
+    ranked = sorted(
+        ((float(fit_score(plain, f)), doc_id) for doc_id, f in facts.items()),
+        key=lambda p: (-p[0], -p[1]),
     )
-    if after is not None:
-        key, doc_id = after
-        scored = [(f, d) for f, d in scored if f.score < key or (f.score == key and d < doc_id)]
-    page = scored[:limit]
+    ranked = _after(ranked, after)
+    page = ranked[:limit]
     full = repository.rows_by_doc(connection, [doc_id for _, doc_id in page])
-    items = [item_out(full[doc_id], fit_out(result)) for result, doc_id in page]
+    items = [item_out(full[doc_id], fit_out(fit(plain, facts[doc_id]))) for _, doc_id in page]
     next_cursor = None
-    if len(scored) > limit:
-        result, doc_id = page[-1]
-        next_cursor = cursors.encode(SearchSort.FIT.value, result.score, doc_id)
+    if len(ranked) > limit:
+        key, doc_id = page[-1]
+        next_cursor = cursors.encode(SearchSort.FIT.value, int(key), doc_id)
     return SearchPage(
         items=items, next_cursor=next_cursor, sort=SearchSort.FIT, fit_ranked_among=len(rows)
     )
@@ -226,15 +277,21 @@ def facets(
     connection: Connection,
     clauses: list[sa.ColumnElement[bool]],
     matches: fts.KeywordMatch | None,
-) -> dict[str, list[FacetCount]]:
-    """Counts of the current results per platform, tier, primary niche and country."""
-    return {
-        name: [
-            FacetCount(value=value, count=n)
-            for value, n in repository.facet(connection, name, clauses, matches)
-        ]
-        for name in FACETS
-    }
+) -> tuple[dict[str, list[FacetCount]], int | None]:
+    """Counts of the current results per platform, tier, primary niche and country (the
+    FACET_VALUES most frequent of each), and FACET_CAP when there were more matches than it
+    counted: the counts are then over the best FACET_CAP matches, each one a lower bound."""
+    rows = repository.facet_rows(connection, clauses, matches, FACET_CAP)
+    out: dict[str, list[FacetCount]] = {}
+    for position, name in enumerate(FACETS):
+        totals: Counter[str] = Counter()
+        for row in rows:
+            if row[position] is not None:
+                totals[str(row[position])] += row[-1]
+        top = sorted(totals.items(), key=lambda item: (-item[1], item[0]))[:FACET_VALUES]
+        out[name] = [FacetCount(value=value, count=n) for value, n in top]
+    counted = sum(row[-1] for row in rows)
+    return out, FACET_CAP if counted >= FACET_CAP else None
 
 
 # --- fit --------------------------------------------------------------------------------------

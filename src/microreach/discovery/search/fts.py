@@ -8,7 +8,7 @@ back, their relevance order may differ where the two formulas disagree."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 
@@ -16,35 +16,35 @@ from microreach.discovery.models import DiscoveryProfile
 from microreach.discovery.search.tokens import Term, fts5_query, tsquery
 
 FTS_TABLE = "discovery_fts"
+PROFILES = cast(sa.Table, DiscoveryProfile.__table__)
 FTS_VECTOR = "discovery_fts_vector"
 
 
 @dataclass(frozen=True, slots=True)
 class KeywordMatch:
-    """How a statement over discovery_profiles keeps the matching rows: join ``join`` on
-    doc_id when set, add ``clause`` when set; ``rank`` is higher for more relevant rows."""
+    """How a statement over discovery_profiles keeps the matching rows: join ``join`` (the
+    FTS5 table) on its rowid when set, and add ``clause``; ``rank`` is higher for more
+    relevant rows; ``doc_key`` is the doc_id to order by, so that on SQLite FTS5 walks its
+    documents in that order itself and a LIMIT stops it early."""
 
-    join: sa.Subquery | None
-    clause: sa.ColumnElement[bool] | None
+    join: sa.TableClause | None
+    clause: sa.ColumnElement[bool]
     rank: sa.ColumnElement[Any]
+    doc_key: sa.ColumnElement[int]
 
 
 def matches(dialect: str, terms: tuple[Term, ...], ranked: bool) -> KeywordMatch:
     """The rows holding every term; ``ranked`` computes a relevance rank (else rank is 0)."""
     if dialect == "sqlite":
-        fts = sa.table(FTS_TABLE, sa.column("rowid"))
+        fts = sa.table(FTS_TABLE, sa.column("rowid", sa.Integer))
         where = sa.literal_column(FTS_TABLE).op("MATCH")(fts5_query(terms))
-        if not ranked:
-            inner = sa.select(fts.c.rowid).where(where)
-            clause = DiscoveryProfile.doc_id.in_(inner)
-            return KeywordMatch(None, clause, sa.literal(0.0))
-        bm25 = (-sa.func.bm25(sa.literal_column(FTS_TABLE))).label("rank")
-        join = sa.select(fts.c.rowid.label("doc_id"), bm25).where(where).subquery("matches")
-        return KeywordMatch(join, None, join.c.rank)
+        bm25 = -sa.func.bm25(sa.literal_column(FTS_TABLE), type_=sa.Float)
+        rank: sa.ColumnElement[Any] = bm25 if ranked else sa.literal(0.0)
+        return KeywordMatch(fts, where, rank, fts.c.rowid)
     # Not in the metadata (made by the migration), so named by hand; it adds no FROM entry.
     vector: sa.ColumnElement[Any] = sa.literal_column(f"discovery_profiles.{FTS_VECTOR}")
     query = sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), tsquery(terms))
-    rank: sa.ColumnElement[Any] = sa.literal(0.0)
+    rank = sa.literal(0.0)
     if ranked:
         rank = sa.cast(sa.func.ts_rank(vector, query), sa.Float)
-    return KeywordMatch(None, vector.op("@@")(query), rank)
+    return KeywordMatch(None, vector.op("@@")(query), rank, PROFILES.c.doc_id)
