@@ -119,7 +119,7 @@ class Settings(BaseSettings):
         "0 checks on every request.",
     )
     click_batch_size: int = Field(
-        default=1024, ge=1, description="Most clicks the click writer commits in one transaction."
+        default=4096, ge=1, description="Most clicks the click writer commits in one transaction."
     )
     click_batch_wait_ms: float = Field(
         default=0,

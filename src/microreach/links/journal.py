@@ -108,7 +108,8 @@ class ClickJournal:
         temporary = path.with_suffix(".new")
         fd = os.open(temporary, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        os.ftruncate(fd, self._segment_bytes)
+        # Blocks allocated now, not by a page fault on the event loop's thread later.
+        os.posix_fallocate(fd, 0, self._segment_bytes)
         segment = Segment(path, fd, mmap.mmap(fd, self._segment_bytes))
         temporary.rename(path)
         self._segments[self._current] = segment

