@@ -114,8 +114,12 @@ def test_sigkill_mid_load_loses_no_delivered_click(tmp_path: Path) -> None:
     asyncio.run(run())
     server.wait()
     assert len(delivered) >= 300
+    journals = tmp_path / "data" / "click-journal"
+    assert list(journals.glob("*.journal"))  # the killed process's journal is left behind
     restarted = start_server(tmp_path, url, port)
     try:
+        # Replayed and deleted at start-up: only the new process's own segment is left.
+        assert len(list(journals.glob("*.journal"))) == 1
         engine = make_engine(url)
         with engine.connect() as connection:
             stored = {
