@@ -25,7 +25,8 @@ QUERIES = ("ootd", "vintage thrift*", "recipe", "coffee morning", "fi*", "dog* w
 
 
 def _ids(session: Session, settings: Settings, query: str, sort: SearchSort) -> list[Any]:
-    items, cursor = [], None
+    items: list[str] = []
+    cursor = None
     while True:
         params = SearchParams(q=query, sort=sort, limit=50, cursor=cursor)
         page = service.search(session, settings, params, now=NOW)

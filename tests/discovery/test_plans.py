@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any, cast
 
 import pytest
@@ -91,6 +92,17 @@ def test_keyword_windows_find_the_same_rows_as_one_read(
         assert repository.best_rows(connection, stmt, like, cap) == expected, cap
         monkeypatch.undo()
     assert 60 < len(expected) < 10_000
+    grouped = sa.select(profiles.c.platform, profiles.c.tier)
+    for cap in (5, 50):
+        plain = Counter(
+            tuple(r) for r in connection.execute(repository.best_first(grouped, like, cap))
+        )
+        monkeypatch.setattr(repository, "WINDOW_START", 1)
+        counted: Counter[tuple[Any, ...]] = Counter()
+        for row in repository.best_rows(connection, grouped, like, cap, counted=True):
+            counted[tuple(row)[:-1]] += row.n
+        monkeypatch.undo()
+        assert counted == plain and sum(plain.values()) == cap
 
 
 def test_keyword_facets_read_the_narrow_index(connection: Connection, indexed: IndexResult) -> None:

@@ -40,7 +40,7 @@ def _all(session: Session, settings: Settings, **params: Any) -> list[Any]:
 
 
 def test_index_has_one_profile_per_account(connection: Connection, indexed: IndexResult) -> None:
-    accounts = connection.execute(sa.text("SELECT count(*) FROM platform_accounts")).scalar()
+    accounts = connection.execute(sa.text("SELECT count(*) FROM platform_accounts")).scalar_one()
     assert indexed.profiles == accounts > 150
     assert indexed.niches >= indexed.profiles
 
@@ -137,7 +137,7 @@ def test_keyword_search_finds_exactly_the_documents_with_every_word(
         relevance = _all(session, settings, q=query)
         assert {i.account_id for i in relevance} == expected
         scores = [i.relevance for i in relevance]
-        assert scores == sorted(scores, reverse=True)  # type: ignore[type-var]
+        assert scores == sorted(scores, reverse=True)
 
 
 def test_facets_count_the_results(
@@ -164,7 +164,7 @@ def test_sort_by_fit_ranks_by_score_with_explanations(
 def test_bad_requests_name_the_field(
     session: Session, settings: Settings, indexed: IndexResult
 ) -> None:
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"tier": ["giant"]}, "tier"),
         ({"sort": SearchSort.FIT}, "sort"),
         ({"sort": SearchSort.RELEVANCE}, "sort"),
@@ -232,3 +232,27 @@ def test_relevance_ranks_the_best_matches_by_engagement(
     assert [i.account_id for i in ranked[:4]] == [i.account_id for i in page.items]
     scores = [i.relevance for i in ranked]
     assert scores == sorted(scores, reverse=True)
+
+
+def test_keyword_facets_from_the_ranked_rows_equal_a_facet_count(
+    session: Session,
+    settings: Settings,
+    indexed: IndexResult,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With sort=relevance the facets are counted over the ranked rows; they are the same as
+    the separate count (sort=engagement), capped or not."""
+    for cap in (1000, 7):
+        monkeypatch.setattr(service, "FACET_CAP", cap)
+        monkeypatch.setattr(service, "RELEVANCE_CANDIDATES", cap)
+        for query in ("ootd", "fi*", "coffee morning"):
+            ranked = service.search(session, settings, SearchParams(q=query, facets=True))
+            counted = service.search(
+                session,
+                settings,
+                SearchParams(q=query, facets=True, sort=SearchSort.ENGAGEMENT),
+            )
+            assert ranked.facets == counted.facets, (cap, query)
+            assert ranked.facets_among == counted.facets_among, (cap, query)
+            if query == "ootd":
+                assert ranked.facets_among == (7 if cap == 7 else None)

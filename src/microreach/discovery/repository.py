@@ -9,10 +9,12 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
+from sqlalchemy.dialects import postgresql
 
 from microreach.creators.models import AudienceShare, Creator, PlatformAccount, Post
 from microreach.discovery.models import DiscoveryAudience, DiscoveryNiche, DiscoveryProfile
@@ -165,54 +167,81 @@ def best_first(
 
 
 # Keyword reads on PostgreSQL go down the doc ids in windows: the first holds this many times
-# the rows wanted (enough when a quarter of the documents match), each next one this many
-# times the previous.
-WINDOW_START = 4
+# the rows wanted (enough when a third of the documents match), each next one at most this
+# many times the previous. Below BITMAP_BELOW of the documents matching, testing each row's
+# tsvector down the key costs more than reading the word's whole GIN posting list.
+WINDOW_START = 3
 WINDOW_GROWTH = 4
+BITMAP_BELOW = 0.15
 
 
 def best_rows(
-    connection: Connection, stmt: sa.Select[Any], matches: KeywordMatch | None, cap: int
+    connection: Connection,
+    stmt: sa.Select[Any],
+    matches: KeywordMatch | None,
+    cap: int,
+    *,
+    counted: bool = False,
 ) -> list[sa.Row[Any]]:
     """The rows of ``stmt`` (over discovery_profiles, unordered, without the keywords) for the
-    best ``cap`` matches, highest doc_id first.
+    best ``cap`` matches, highest doc_id first; ``counted`` groups them instead, each distinct
+    row once with its count ``n`` last (a row may come once per window).
 
     SQLite (FTS5 walks its rowids down) and searches without keywords read ``best_first``.
-    PostgreSQL's GIN index yields its matches in no order, and walking the primary key down
-    instead reads every row's TOASTed tsvector to test it (about 4 pages a row), which its
-    planner does not know; so keyword reads there take doc_id windows from the top, each a
-    bitmap of the GIN matches ANDed with the key range, until ``cap`` rows are found."""
+    PostgreSQL's GIN index yields its matches in no order, and a LIMIT makes its planner walk
+    the primary key down testing every row's TOASTed tsvector (about 4 pages a row) however
+    rare the word; so keyword reads there take doc_id windows from the top until ``cap`` rows
+    are found: the first small enough for that walk, the next ones sized by the matches seen
+    so far and, when they are sparse, read as the GIN matches ANDed with the key range."""
     if matches is None or matches.join is not None:
-        return list(connection.execute(best_first(stmt, matches, cap)))
+        return list(connection.execute(_grouped(best_first(stmt, matches, cap), counted)))
     stmt = keyword(stmt, matches)
     low, high = connection.execute(sa.select(sa.func.min(P.doc_id), sa.func.max(P.doc_id))).one()
     rows: list[sa.Row[Any]] = []
+    found = 0
     if high is None:
         return rows
-    top, width = high + 1, WINDOW_START * cap
-    with _bitmap_scans(connection):
-        while top > low and len(rows) < cap:
-            bottom = top - width
-            window = stmt.where(P.doc_id >= bottom, P.doc_id < top).order_by(P.doc_id.desc())
-            rows.extend(connection.execute(window.limit(cap - len(rows))))
-            top = bottom
-            width = _next_width(high + 1 - top, len(rows), cap - len(rows), width)
+    top, width, sparse = high + 1, WINDOW_START * cap, False
+    while top > low and found < cap:
+        bottom = top - width
+        window = stmt.where(P.doc_id >= bottom, P.doc_id < top).order_by(P.doc_id.desc())
+        with _bitmap_scans(connection, sparse):
+            got = list(connection.execute(_grouped(window.limit(cap - found), counted)))
+        rows.extend(got)
+        found += sum(row.n for row in got) if counted else len(got)
+        top = bottom
+        sparse = found < BITMAP_BELOW * (high + 1 - top)
+        width = _next_width(high + 1 - top, found, cap - found, width, top - low)
     return rows
 
 
-def _next_width(scanned: int, found: int, wanted: int, width: int) -> int:
+def _grouped(stmt: sa.Select[Any], counted: bool) -> sa.Select[Any]:
+    """``stmt``, or with ``counted`` its distinct rows and how many of each (``n``)."""
+    if not counted:
+        return stmt
+    window = stmt.subquery("window")
+    columns = list(window.c)
+    return sa.select(*columns, sa.func.count().label("n")).group_by(*columns)
+
+
+def _next_width(scanned: int, found: int, wanted: int, width: int, rest: int) -> int:
     """The next window: a quarter more than the density seen so far needs for ``wanted`` rows,
-    at most WINDOW_GROWTH times the last one (that, when nothing was found yet)."""
+    at most WINDOW_GROWTH times the last one. Sparse matches are read from the GIN index,
+    whose whole posting list each window reads again: twice what the density needs then, and
+    the ``rest`` of the doc ids at once when nothing was found yet or the rest holds at most
+    four times the rows wanted."""
     if found == 0:
-        return width * WINDOW_GROWTH
-    needed = math.ceil(wanted * scanned / found * 1.25)
-    return max(1, min(needed, width * WINDOW_GROWTH))
+        return rest
+    needed = wanted * scanned / found
+    if found < BITMAP_BELOW * scanned:
+        return rest if needed * 4 >= rest else max(1, math.ceil(needed * 2))
+    return max(1, min(math.ceil(needed * 1.25), width * WINDOW_GROWTH))
 
 
 @contextmanager
-def _bitmap_scans(connection: Connection) -> Iterator[None]:
+def _bitmap_scans(connection: Connection, wanted: bool = True) -> Iterator[None]:
     """Plain index scans off for the statements inside (PostgreSQL, this transaction only)."""
-    if connection.dialect.name != "postgresql":
+    if not wanted or connection.dialect.name != "postgresql":
         yield
         return
     before = connection.exec_driver_sql("SELECT current_setting('enable_indexscan')").scalar()
@@ -289,24 +318,41 @@ def relevance_window(
     clauses: Sequence[sa.ColumnElement[bool]],
     matches: KeywordMatch,
     cap: int,
-) -> list[sa.Row[Any]]:
+    with_facets: bool = False,
+) -> list[Any]:
     """(doc_id, rank) of the best ``cap`` matches by engagement percentile then authenticity,
-    with their keyword relevance: each engine computes it for those rows only."""
+    with their keyword relevance, computed for those rows only (FTS5 as the LIMIT lets them
+    through; PostgreSQL once the windows chose them, not for the rows a window read too);
+    ``with_facets`` adds the FACET_COLUMNS, to count the facets over the same rows."""
     if matches.join is not None:
-        return list(connection.execute(relevance_statement(clauses, matches, cap)))
-    found = best_rows(connection, sa.select(P.doc_id).where(*clauses), matches, cap)
-    stmt = sa.select(P.doc_id, matches.rank.label("rank")).where(
-        P.doc_id.in_([row.doc_id for row in found])
+        stmt = relevance_statement(clauses, matches, cap, with_facets)
+        return list(connection.execute(stmt))
+    facets = [PROFILES.c[name] for name in FACET_COLUMNS] if with_facets else []
+    found = best_rows(connection, sa.select(P.doc_id, *facets).where(*clauses), matches, cap)
+    ids = [row.doc_id for row in found]
+    chosen = (
+        P.doc_id == sa.any_(sa.bindparam("ids", ids, type_=postgresql.ARRAY(sa.Integer)))
+        if connection.dialect.name == "postgresql"
+        else P.doc_id.in_(ids)
     )
-    return list(connection.execute(stmt))
+    stmt = sa.select(P.doc_id, matches.rank.label("rank")).where(chosen)
+    ranks: dict[int, float] = {row.doc_id: row.rank for row in connection.execute(stmt)}
+    return [SimpleNamespace(rank=ranks[row.doc_id], **row._mapping) for row in found]
 
 
 def relevance_statement(
-    clauses: Sequence[sa.ColumnElement[bool]], matches: KeywordMatch, cap: int
+    clauses: Sequence[sa.ColumnElement[bool]],
+    matches: KeywordMatch,
+    cap: int,
+    with_facets: bool = False,
 ) -> sa.Select[Any]:
     """The single statement of ``relevance_window`` (SQLite; on PostgreSQL its first window)."""
     doc = doc_key(matches)
-    window = best_first(sa.select(doc.label("doc_id")).where(*clauses), matches, cap)
+    facets = [PROFILES.c[name] for name in FACET_COLUMNS] if with_facets else []
+    stmt = sa.select(doc.label("doc_id"), *facets).where(*clauses)
+    if with_facets and matches.join is not None:
+        stmt = stmt.with_hint(PROFILES, f"INDEXED BY {BEST_INDEX}", "sqlite")
+    window = best_first(stmt, matches, cap)
     if matches.join is not None:  # SQLite: FTS5 computes bm25 for the rows the LIMIT keeps
         return window.add_columns(matches.rank.label("rank"))
     inner = window.subquery("window")
@@ -366,25 +412,29 @@ def facet_rows(
     cap: int,
 ) -> list[tuple[Any, ...]]:
     """(platform, tier, primary_niche, country, n) of the first ``cap`` matches in doc_id
-    order (the best by engagement): one statement for every facet."""
-    if matches is None or matches.join is not None:
-        return [tuple(row) for row in connection.execute(facet_statement(clauses, matches, cap))]
-    columns = [PROFILES.c[name] for name in FACET_COLUMNS]
-    found = best_rows(connection, sa.select(*columns).where(*clauses), matches, cap)
-    return [(*key, n) for key, n in Counter(tuple(row) for row in found).items()]
+    order (the best by engagement), counted by the database."""
+    rows = best_rows(connection, _facet_columns(clauses, matches), matches, cap, counted=True)
+    totals: Counter[tuple[Any, ...]] = Counter()
+    for row in rows:
+        totals[tuple(row)[:-1]] += row.n
+    return [(*key, n) for key, n in totals.items()]
 
 
 def facet_statement(
     clauses: Sequence[sa.ColumnElement[bool]], matches: KeywordMatch | None, cap: int
 ) -> sa.Select[Any]:
-    columns = [PROFILES.c[name] for name in FACET_COLUMNS]
-    inner = sa.select(*columns).where(*clauses)
+    """The single statement of ``facet_rows`` (SQLite, or without keywords)."""
+    return _grouped(best_first(_facet_columns(clauses, matches), matches, cap), True)
+
+
+def _facet_columns(
+    clauses: Sequence[sa.ColumnElement[bool]], matches: KeywordMatch | None
+) -> sa.Select[Any]:
+    stmt = sa.select(*(PROFILES.c[name] for name in FACET_COLUMNS)).where(*clauses)
     if matches is not None and matches.join is not None:
         # SQLite would join FTS5 rows to the wide table rows; this index holds the facets.
-        inner = inner.with_hint(PROFILES, f"INDEXED BY {BEST_INDEX}", "sqlite")
-    window = best_first(inner, matches, cap).subquery("window")
-    grouped = [window.c[name] for name in FACET_COLUMNS]
-    return sa.select(*grouped, sa.func.count().label("n")).group_by(*grouped)
+        stmt = stmt.with_hint(PROFILES, f"INDEXED BY {BEST_INDEX}", "sqlite")
+    return stmt
 
 
 def engagement_floor(min_percentile: float) -> sa.ScalarSelect[Any]:

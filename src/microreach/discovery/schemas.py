@@ -341,7 +341,7 @@ class SearchPage(BaseModel):
     facets_among: int | None = Field(
         default=None,
         description="Set when more accounts matched than the facets counted (FACET_CAP = "
-        "5,000): the counts are over the best that many matches by engagement percentile and "
+        "1,000): the counts are over the best that many matches by engagement percentile and "
         "authenticity, so each is a lower bound.",
     )
 

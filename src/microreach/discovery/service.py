@@ -45,8 +45,9 @@ from microreach.science.tiers import get_scheme
 # however many accounts match.
 FIT_CANDIDATES = 1000
 RELEVANCE_CANDIDATES = 1000
-# Facets count the best this many matches; past it each count is a lower bound.
-FACET_CAP = 5000
+# Facets count the best this many matches; past it each count is a lower bound. The same
+# number as RELEVANCE_CANDIDATES: a keyword search counts its facets over its ranked rows.
+FACET_CAP = 1000
 FACET_VALUES = 20
 FACETS = repository.FACET_COLUMNS
 NICHE_SHOWN = 0.5
@@ -168,10 +169,12 @@ def search(
         page = _fit_page(connection, clauses, matches, brand, params.limit, after)
     elif sort is SearchSort.RELEVANCE:
         assert matches is not None
-        page = _relevance_page(connection, clauses, matches, brand, params.limit, after)
+        page = _relevance_page(
+            connection, clauses, matches, brand, params.limit, after, params.facets
+        )
     else:
         page = _sql_page(connection, clauses, matches, sort, brand, params.limit, after)
-    if params.facets:
+    if params.facets and page.facets is None:
         page.facets, page.facets_among = facets(connection, clauses, matches)
     return page
 
@@ -221,8 +224,13 @@ def _relevance_page(
     brand: BrandProfile | None,
     limit: int,
     after: tuple[float, int] | None,
+    with_facets: bool,
 ) -> SearchPage:
-    window = repository.relevance_window(connection, clauses, matches, RELEVANCE_CANDIDATES)
+    # The facets count the best FACET_CAP matches: the rows ranked here, when as many.
+    with_facets = with_facets and FACET_CAP == RELEVANCE_CANDIDATES
+    window = repository.relevance_window(
+        connection, clauses, matches, RELEVANCE_CANDIDATES, with_facets
+    )
     ranked = sorted(((float(r.rank), r.doc_id) for r in window), key=lambda p: (-p[0], -p[1]))
     ranked = _after(ranked, after)
     page = ranked[:limit]
@@ -234,12 +242,18 @@ def _relevance_page(
     if len(ranked) > limit:
         key, doc_id = page[-1]
         next_cursor = cursors.encode(SearchSort.RELEVANCE.value, key, doc_id)
-    return SearchPage(
+    page_out = SearchPage(
         items=items,
         next_cursor=next_cursor,
         sort=SearchSort.RELEVANCE,
         relevance_ranked_among=len(window),
     )
+    if with_facets:
+        counted = Counter(tuple(getattr(row, name) for name in FACETS) for row in window)
+        page_out.facets, page_out.facets_among = _facets_of(
+            [(*key, n) for key, n in counted.items()]
+        )
+    return page_out
 
 
 def _fit_page(
@@ -281,7 +295,11 @@ def facets(
     """Counts of the current results per platform, tier, primary niche and country (the
     FACET_VALUES most frequent of each), and FACET_CAP when there were more matches than it
     counted: the counts are then over the best FACET_CAP matches, each one a lower bound."""
-    rows = repository.facet_rows(connection, clauses, matches, FACET_CAP)
+    return _facets_of(repository.facet_rows(connection, clauses, matches, FACET_CAP))
+
+
+def _facets_of(rows: Sequence[tuple[Any, ...]]) -> tuple[dict[str, list[FacetCount]], int | None]:
+    """The facets of (platform, tier, primary_niche, country, n) rows of the best matches."""
     out: dict[str, list[FacetCount]] = {}
     for position, name in enumerate(FACETS):
         totals: Counter[str] = Counter()
