@@ -281,10 +281,7 @@ def engagement_changes(
     ).subquery()
     day = _utc_day(session, changes.c.captured_at)
     query = sa.select(day, sa.func.sum(changes.c.change)).group_by(day).order_by(day)
-    return [
-        (r[0] if isinstance(r[0], date) else date.fromisoformat(r[0]), int(r[1] or 0))
-        for r in session.connection().execute(query)
-    ]
+    return [(_as_day(r[0]), int(r[1] or 0)) for r in session.connection().execute(query)]
 
 
 def engagement_history(
