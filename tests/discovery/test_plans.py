@@ -62,7 +62,38 @@ def test_keyword_search_uses_the_text_index(connection: Connection, indexed: Ind
             plan
         )  # FTS5 walks doc ids down and the LIMIT stops it
     else:
-        assert "discovery_fts_gin" in plan or "pk_discovery_profiles" in plan, plan
+        assert "discovery_fts_terms_gin" in plan or "pk_discovery_profiles" in plan, plan
+
+
+def test_keyword_words_stay_inline_on_postgresql(
+    connection: Connection, indexed: IndexResult
+) -> None:
+    """The words a keyword read tests are kept in the row (STORAGE MAIN), without positions,
+    and the GIN index is on them (migration 0017)."""
+    if connection.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL keyword layout")
+    storage = connection.exec_driver_sql(
+        "SELECT attstorage FROM pg_attribute WHERE attrelid = 'discovery_profiles'::regclass "
+        "AND attname = 'discovery_fts_terms'"
+    ).scalar()
+    assert storage == "m"
+    indexes = (
+        connection.exec_driver_sql(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = 'discovery_profiles' "
+            "AND indexdef LIKE '%%gin%%'"
+        )
+        .scalars()
+        .all()
+    )
+    assert indexes == [
+        "CREATE INDEX discovery_fts_terms_gin ON public.discovery_profiles "
+        "USING gin (discovery_fts_terms)"
+    ]
+    same, positions = connection.exec_driver_sql(
+        "SELECT bool_and(discovery_fts_terms = strip(to_tsvector('simple', search_doc))), "
+        "bool_or(discovery_fts_terms::text LIKE '%%:%%') FROM discovery_profiles"
+    ).one()
+    assert same is True and positions is False
 
 
 def test_facets_read_the_niche_index(connection: Connection, indexed: IndexResult) -> None:

@@ -9,12 +9,10 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from types import SimpleNamespace
 from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
-from sqlalchemy.dialects import postgresql
 
 from microreach.creators.models import AudienceShare, Creator, PlatformAccount, Post
 from microreach.discovery.models import DiscoveryAudience, DiscoveryNiche, DiscoveryProfile
@@ -189,10 +187,11 @@ def best_rows(
 
     SQLite (FTS5 walks its rowids down) and searches without keywords read ``best_first``.
     PostgreSQL's GIN index yields its matches in no order, and a LIMIT makes its planner walk
-    the primary key down testing every row's TOASTed tsvector (about 4 pages a row) however
-    rare the word; so keyword reads there take doc_id windows from the top until ``cap`` rows
-    are found: the first small enough for that walk, the next ones sized by the matches seen
-    so far and, when they are sparse, read as the GIN matches ANDed with the key range."""
+    the primary key down testing every row's words (the inline ``discovery_fts_terms``, about
+    one heap page per two rows) however rare the word; so keyword reads there take doc_id
+    windows from the top until ``cap`` rows are found: the first small enough for that walk,
+    the next ones sized by the matches seen so far and, when they are sparse, read as the GIN
+    matches ANDed with the key range."""
     if matches is None or matches.join is not None:
         return list(connection.execute(_grouped(best_first(stmt, matches, cap), counted)))
     stmt = keyword(stmt, matches)
@@ -244,8 +243,9 @@ def _bitmap_scans(connection: Connection, wanted: bool = True) -> Iterator[None]
     if not wanted or connection.dialect.name != "postgresql":
         yield
         return
-    before = connection.exec_driver_sql("SELECT current_setting('enable_indexscan')").scalar()
-    connection.exec_driver_sql("SELECT set_config('enable_indexscan', 'off', true)")
+    before = connection.exec_driver_sql(
+        "SELECT current_setting('enable_indexscan'), set_config('enable_indexscan', 'off', true)"
+    ).scalar()
     try:
         yield
     finally:
@@ -322,22 +322,15 @@ def relevance_window(
 ) -> list[Any]:
     """(doc_id, rank) of the best ``cap`` matches by engagement percentile then authenticity,
     with their keyword relevance, computed for those rows only (FTS5 as the LIMIT lets them
-    through; PostgreSQL once the windows chose them, not for the rows a window read too);
-    ``with_facets`` adds the FACET_COLUMNS, to count the facets over the same rows."""
+    through; PostgreSQL as the windows return them, so the TOASTed full vector is read for the
+    returned rows only); ``with_facets`` adds the FACET_COLUMNS, to count the facets over the same
+    rows."""
     if matches.join is not None:
         stmt = relevance_statement(clauses, matches, cap, with_facets)
         return list(connection.execute(stmt))
     facets = [PROFILES.c[name] for name in FACET_COLUMNS] if with_facets else []
-    found = best_rows(connection, sa.select(P.doc_id, *facets).where(*clauses), matches, cap)
-    ids = [row.doc_id for row in found]
-    chosen = (
-        P.doc_id == sa.any_(sa.bindparam("ids", ids, type_=postgresql.ARRAY(sa.Integer)))
-        if connection.dialect.name == "postgresql"
-        else P.doc_id.in_(ids)
-    )
-    stmt = sa.select(P.doc_id, matches.rank.label("rank")).where(chosen)
-    ranks: dict[int, float] = {row.doc_id: row.rank for row in connection.execute(stmt)}
-    return [SimpleNamespace(rank=ranks[row.doc_id], **row._mapping) for row in found]
+    stmt = sa.select(P.doc_id, *facets, matches.rank.label("rank")).where(*clauses)
+    return best_rows(connection, stmt, matches, cap)
 
 
 def relevance_statement(

@@ -1,6 +1,9 @@
-"""The keyword match on each engine: FTS5 over ``discovery_fts`` on SQLite, the generated
-``discovery_fts_vector`` (``to_tsvector('simple', search_doc)``) with its GIN index on
-PostgreSQL. Both read documents and queries made by ``tokens``, so they match the same rows.
+"""The keyword match on each engine: FTS5 over ``discovery_fts`` on SQLite; on PostgreSQL the
+generated ``discovery_fts_terms`` (``strip(to_tsvector('simple', search_doc))``: the distinct
+words without positions, kept inline in the row) with its GIN index for the match, and the
+generated ``discovery_fts_vector`` (every word with its positions, mostly TOASTed) for the
+relevance rank of the rows a search keeps. Both engines read documents and queries made by
+``tokens``, so they match the same rows.
 
 Relevance differs by engine (FTS5 ``bm25``, PostgreSQL ``ts_rank``): the same documents come
 back, their relevance order may differ where the two formulas disagree."""
@@ -17,7 +20,8 @@ from microreach.discovery.search.tokens import Term, fts5_query, tsquery
 
 FTS_TABLE = "discovery_fts"
 PROFILES = cast(sa.Table, DiscoveryProfile.__table__)
-FTS_VECTOR = "discovery_fts_vector"
+FTS_TERMS = "discovery_fts_terms"  # the words without positions: the match tests them
+FTS_VECTOR = "discovery_fts_vector"  # every word with its positions: the rank reads it
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,10 +45,11 @@ def matches(dialect: str, terms: tuple[Term, ...], ranked: bool) -> KeywordMatch
         bm25 = -sa.func.bm25(sa.literal_column(FTS_TABLE), type_=sa.Float)
         rank: sa.ColumnElement[Any] = bm25 if ranked else sa.literal(0.0)
         return KeywordMatch(fts, where, rank, fts.c.rowid)
-    # Not in the metadata (made by the migration), so named by hand; it adds no FROM entry.
+    # Not in the metadata (made by the migrations), so named by hand; they add no FROM entry.
+    words: sa.ColumnElement[Any] = sa.literal_column(f"discovery_profiles.{FTS_TERMS}")
     vector: sa.ColumnElement[Any] = sa.literal_column(f"discovery_profiles.{FTS_VECTOR}")
     query = sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), tsquery(terms))
     rank = sa.literal(0.0)
     if ranked:
         rank = sa.cast(sa.func.ts_rank(vector, query), sa.Float)
-    return KeywordMatch(None, vector.op("@@")(query), rank, PROFILES.c.doc_id)
+    return KeywordMatch(None, words.op("@@")(query), rank, PROFILES.c.doc_id)
