@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
+import random
 import socket
 from importlib import resources
 
 import pytest
 
 from microreach.science.niches import (
+    _HASHTAG,
+    _WORD,
     NICHES,
     NicheScore,
+    _words_and_tags,
     classify_niches,
     load_model,
     niche_confidences,
@@ -142,6 +147,20 @@ def test_tags_given_twice_count_once_and_mentions_count_not_at_all() -> None:
 def test_emoji_and_accents_are_read() -> None:
     assert niches_of(captions=("🐶🐾 walkies",)) == ["pets"]
     assert niches_of(captions=("DÉCORATION intérieur",)) == ["home"]
+
+
+# Word characters, tag and mention signs, pictographs (some of them word characters too, such
+# as the dingbat digit), a combining accent, a variation selector and separators.
+_TRICKY = ["a", "é", "_", "1", "²", "٣", "#", "@", " ", ".", "\n", "😀", "⌚", "\u2776", "\u0301",
+           "\ufe0f", "ß"]  # fmt: skip
+
+
+def test_the_one_pass_reader_finds_what_the_word_and_hashtag_patterns_find() -> None:
+    short = ("".join(chars) for n in range(4) for chars in itertools.product(_TRICKY, repeat=n))
+    rng = random.Random(7)
+    long = ("".join(rng.choices(_TRICKY, k=rng.randint(4, 16))) for _ in range(20_000))
+    for text in itertools.chain(short, long, ["#❶x @a😀b ❶x #x❶ 😀❶b ##tag a#b"]):
+        assert _words_and_tags(text) == (_WORD.findall(text), _HASHTAG.findall(text)), repr(text)
 
 
 def test_results_are_deterministic() -> None:

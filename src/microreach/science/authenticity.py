@@ -121,7 +121,7 @@ class AuthenticityExpectations:
 DEFAULT_EXPECTATIONS = AuthenticityExpectations()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # private and many per account: not frozen, which costs per field
 class _Part:
     signal: Signal
     deduction: float  # points taken off (>= 0)
@@ -252,7 +252,7 @@ def _engagement_reading(x: float, edge: float) -> str:
     return "within the usual range."
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # private: not frozen, which costs per field
 class _PostTotals:
     likes: int
     comments: int

@@ -74,15 +74,18 @@ _LINE_LABEL = re.compile(
     re.IGNORECASE,
 )
 _OPENING_WORD = re.compile(r"\s*(?:werbung|anzeige)\b", re.IGNORECASE)
-_HASHTAG = re.compile(r"(?<![\w#])#(\w+)")
+# Patterns that look behind a '#' or '@' start with it and look behind it and the character
+# before (a two-character look-behind also holds at the start of the text): the search then
+# jumps from sign to sign instead of trying the look-behind at every position.
+_HASHTAG = re.compile(r"#(?<![\w#]#)(\w+)")  # a '#' not inside a word or after another '#'
 # Whether a lower-cased caption has a marker hashtag: a '#' (not inside a word or after another
 # '#') followed by a whole marker tag, as _HASHTAG would read it.
 _MARKER_TAG_GATE = re.compile(
-    r"(?<![\w#])#(?:"
+    r"#(?<![\w#]#)(?:"
     + "|".join(re.escape(tag) for tag in sorted(MARKER_TAGS, key=lambda t: (-len(t), t)))
     + r")(?!\w)"
 )
-_MENTION = re.compile(r"(?<![\w.@])@([A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?)")
+_MENTION = re.compile(r"@(?<![\w.@]@)([A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?)")
 _CODE = re.compile(
     r"\b(?:code|c[oó]digo|cupom|cup[oó]n|coupon|rabattcode|gutscheincode|rabatkode|codice|"
     r"kod|kode|kodu)\s*(?:promo\s*)?[:\-]?\s*[\"'\u2018\u2019\u201c\u201d]?([A-Za-z0-9][A-Za-z0-9_-]{2,19})\b",
@@ -140,7 +143,8 @@ _EVIDENCE = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+# Stored as JSON: no __slots__, which orjson writes slower (see signals.py).
+@dataclass(frozen=True)
 class Evidence:
     """One finding: what matched, and where (caption span, hashtag or mention field, flag)."""
 
@@ -151,7 +155,7 @@ class Evidence:
     end: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class PostDisclosure:
     """Whether a post is sponsored, how it was disclosed, and what suggests an undisclosed ad."""
 
@@ -179,7 +183,7 @@ class PostDisclosure:
         return tuple(e.text for e in self.disclosures if e.kind is EvidenceKind.MARKER)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class DisclosureSummary:
     """An account's sponsored posts, for compliance review."""
 

@@ -52,7 +52,8 @@ class PostEngagement:
     excluded: Exclusion | None = None
 
 
-@dataclass(frozen=True, slots=True)
+# Stored as JSON: no __slots__, which orjson writes slower (see signals.py).
+@dataclass
 class RateStats:
     posts: int
     mean: float
@@ -70,7 +71,7 @@ class RateInterval:
     prior_source: str  # peer group label, or "global-default"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class EngagementSummary:
     """An account's engagement over its recent posts (see docs/metrics.md, Engagement)."""
 

@@ -62,7 +62,8 @@ class AnomalyKind(StrEnum):
     FOLLOW_CHURN = "follow_churn"
 
 
-@dataclass(frozen=True, slots=True)
+# Stored as JSON: no __slots__, which orjson writes slower (see signals.py).
+@dataclass(frozen=True)
 class FollowerGrowth:
     """Growth over the ``days`` before the newest capture; None fields come with a reason."""
 
@@ -75,7 +76,7 @@ class FollowerGrowth:
     reason: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Anomaly:
     kind: AnomalyKind
     start: datetime  # the capture before the change
@@ -86,7 +87,7 @@ class Anomaly:
     explanation: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class AnomalyReport:
     anomalies: tuple[Anomaly, ...]
     baseline_weekly_pct: float | None  # the account's median growth, per 7 days
@@ -96,7 +97,7 @@ class AnomalyReport:
         return {a.kind for a in self.anomalies}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class GrowthSummary:
     version: str
     windows: Mapping[int, FollowerGrowth]
@@ -121,10 +122,11 @@ class _Step:
     days: float
     before: int
     after: int
+    log_change: float  # _log_change(before, after), computed once
 
-    @property
-    def log_change(self) -> float:
-        return math.log((self.after + 1) / (self.before + 1))
+
+def _log_change(before: int, after: int) -> float:
+    return math.log((after + 1) / (before + 1))
 
 
 def clean_series(series: Iterable[FollowerPoint]) -> list[FollowerPoint]:
@@ -209,8 +211,14 @@ def _anomalies(points: Sequence[FollowerPoint]) -> AnomalyReport:
     return AnomalyReport((*jumps, *churn), baseline)
 
 
-def _steps(counts: Sequence[tuple[datetime, int]]) -> list[_Step]:
-    return [_Step(t0, t1, (t1 - t0) / _DAY, c0, c1) for (t0, c0), (t1, c1) in pairwise(counts)]
+def _steps(counts: Sequence[tuple[datetime, int]], min_change: float = 0.0) -> list[_Step]:
+    """The steps between consecutive counts whose absolute log-change is at least
+    ``min_change`` (all of them by default)."""
+    return [
+        _Step(t0, t1, (t1 - t0) / _DAY, c0, c1, change)
+        for (t0, c0), (t1, c1) in pairwise(counts)
+        if abs(change := _log_change(c0, c1)) >= min_change
+    ]
 
 
 def _jumps(
@@ -267,7 +275,7 @@ def _churn(points: Sequence[FollowerPoint]) -> list[Anomaly]:
     counts = [
         (p.captured_at, p.following) for p in points if p.following is not None and p.following >= 0
     ]
-    swings = [s for s in _steps(counts) if abs(s.log_change) >= CHURN_SWING]
+    swings = _steps(counts, CHURN_SWING)
     reversals = sum(1 for a, b in pairwise(swings) if _rising(a) != _rising(b))
     if len(swings) < CHURN_SWINGS or reversals < CHURN_REVERSALS:
         return []

@@ -35,9 +35,14 @@ NICHES: tuple[str, ...] = (
 MAX_SEGMENT = 64  # longer hashtags and unspaced runs are cut before segmentation
 _FREE = "0123456789_"  # characters a segmentation may leave uncovered
 
-# Words that are not #hashtags or @mentions, and single pictographs (emoji lose U+FE0F).
-_WORD = re.compile(r"(?<![#@\w])\w+|[\u2300-\u23ff\u2600-\u27bf\U0001f300-\U0001faff]")
+# Words that are not #hashtags or @mentions, and single pictographs (emoji lose U+FE0F); and
+# hashtags. These are the definitions: _words_and_tags finds both in one faster pass (with no
+# look-behind tried at every position).
+_PICTOGRAPHS = "\u2300-\u23ff\u2600-\u27bf\U0001f300-\U0001faff"
+_WORD = re.compile(rf"(?<![#@\w])\w+|[{_PICTOGRAPHS}]")
 _HASHTAG = re.compile(r"#(\w+)")
+_TOKEN = re.compile(rf"[\w#@{_PICTOGRAPHS}]\w*")  # a word, tag, mention or pictograph + word
+_PICTOGRAPH = re.compile(rf"[{_PICTOGRAPHS}]")
 _SUBLINEAR = tuple(1.0 + math.log(count) if count else 0.0 for count in range(256))
 
 
@@ -75,7 +80,37 @@ _FOLD = _fold_table()
 def words_of(text: str) -> list[str]:
     """Words and emoji as the model reads them: lower-cased, Latin accents folded ('Décor' ->
     'decor') as the lexicon is written; #hashtags and @mentions are not words."""
-    return [t if t.isascii() else t.translate(_FOLD) for t in _WORD.findall(text.lower())]
+    return [t if t.isascii() else t.translate(_FOLD) for t in _words(text.lower())]
+
+
+def _words(text: str) -> list[str]:
+    """``_WORD.findall(text)``, in order (see _words_and_tags)."""
+    return _words_and_tags(text)[0]
+
+
+def _words_and_tags(text: str) -> tuple[list[str], list[str]]:
+    """``_WORD.findall(text)`` and ``_HASHTAG.findall(text)``, in order, in one pass.
+
+    A token starting with a word character is a whole word; one starting with '#' or '@' is
+    a tag or mention, of which only the pictographs are words (_WORD's second branch finds
+    them inside it); one starting with a pictograph is that pictograph and the word after it.
+    """
+    words: list[str] = []
+    tags: list[str] = []
+    for token in _TOKEN.findall(text):
+        first = token[0]
+        if first.isalnum() or first == "_":  # what \w matches
+            words.append(token)
+        elif first == "#" or first == "@":
+            if first == "#" and len(token) > 1:
+                tags.append(token[1:])
+            if not token.isascii():
+                words += _PICTOGRAPH.findall(token)
+        else:
+            words.append(first)
+            if len(token) > 1:
+                words.append(token[1:])
+    return words, tags
 
 
 def hashtags_of(text: str) -> list[str]:
@@ -162,9 +197,9 @@ class NicheModel:
     def _add_text(self, text: str, weight: float, evidence: list[float], tags: Counter[str]) -> int:
         """Adds the evidence of a text's words and emoji, collects its hashtags into ``tags``,
         and returns how many words and emoji there were."""
-        text = text.lower()
+        words, hashtags = _words_and_tags(text.lower())
         terms = self.terms
-        counts = Counter(_WORD.findall(text))
+        counts = Counter(words)
         for token in [t for t in counts if not t.isascii()]:
             if (folded := token.translate(_FOLD)) != token:
                 counts[folded] += counts.pop(token)
@@ -176,7 +211,7 @@ class NicheModel:
             factor = weight * _tf(counts[token])
             for index, value in self.segment(token):
                 evidence[index] += value * factor
-        for tag, count in Counter(_HASHTAG.findall(text)).items():
+        for tag, count in Counter(hashtags).items():
             tags[tag if tag.isascii() else tag.translate(_FOLD)] += count
         return counts.total()
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+# Posts, captures and comments are not frozen: the scoring job builds dozens per account, and a
+# frozen dataclass costs several times as much to build. Nothing mutates them.
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(slots=True)
 class PostObservation:
     """One post with its latest captured counts. None means the platform hid or omitted it."""
 
@@ -26,7 +29,7 @@ class PostObservation:
     is_paid_partnership: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class FollowerPoint:
     """An account's counts at one capture."""
 
@@ -35,7 +38,7 @@ class FollowerPoint:
     following: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CommentObservation:
     """One comment of a thread. ``commenter`` is the keyed hash, never a handle."""
 

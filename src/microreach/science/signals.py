@@ -26,7 +26,11 @@ class Confidence(StrEnum):
     INSUFFICIENT = "insufficient_data"
 
 
-@dataclass(frozen=True, slots=True)
+# Results the scoring job stores as JSON (these, and those of growth, engagement and disclosure)
+# are dataclasses without __slots__: orjson writes one that has a __dict__ about four times as
+# fast. Those built many times per account (Signal, the observations) are not frozen either:
+# a frozen dataclass costs several times as much to build. Nothing mutates them.
+@dataclass(frozen=True)
 class PeerRange:
     """What peers usually show: from ``low`` to ``high`` (10th to 90th percentile unless the
     source says otherwise), and where that range comes from."""
@@ -36,7 +40,7 @@ class PeerRange:
     source: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass
 class Signal:
     """One measured input of a score and the points it moved the score by."""
 
@@ -52,7 +56,7 @@ class Signal:
     percentile: float | None = None  # among peers, when the score ranks against peers
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Score:
     """A versioned 0-100 score, or None with the reason when the data cannot support one."""
 
