@@ -8,6 +8,7 @@ buckets add a little noise to the cosine, which is one of three parts of the loo
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 from collections import Counter
@@ -28,6 +29,7 @@ STOP_WORDS = frozenset(_STOP.split(" "))
 Vector = npt.NDArray[np.float32]
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _bucket(word: str) -> tuple[int, float]:
     digest = hashlib.blake2b(word.encode(), digest_size=4).digest()
     value = int.from_bytes(digest, "little")

@@ -3,6 +3,7 @@ account, its confident niches and audience shares, its search document and conte
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,7 +13,7 @@ from sqlalchemy import Connection
 
 from microreach.discovery import repository
 from microreach.discovery.content import content_vector, to_bytes
-from microreach.discovery.search.tokens import document
+from microreach.discovery.search.tokens import document, words
 from microreach.science.niches import NICHES, niche_confidences
 from microreach.science.tiers import tier_for
 
@@ -75,9 +76,12 @@ def build_profile(
     """The profile columns of one account (without doc_id and indexed_at)."""
     captions = [p.caption or "" for p in posts]
     hashtags = [str(t) for p in posts for t in (p.hashtags or ())]
-    in_captions = set(document(*captions).split())
-    extra = [t for t in hashtags if document(t) not in in_captions]
-    search_doc = document(row.bio or "", *captions, *extra)
+    caption_words = [w for caption in captions for w in words(caption)]
+    in_captions = set(caption_words)
+    # Hashtags whose words are not already in a caption; empty ones add nothing.
+    extra = [tag for tag in map(_tag_document, hashtags) if tag and tag not in in_captions]
+    search_words = [*words(row.bio or ""), *caption_words, *extra]
+    search_doc = " ".join(search_words)
     vector = niche_confidences(row.bio or "", captions, hashtags)
     mentions = sorted({str(m).lower().lstrip("@") for p in posts for m in (p.mentions or ())})
     return {
@@ -109,9 +113,15 @@ def build_profile(
         "last_post_at": max((p.posted_at for p in posts), default=None),
         "has_email": bool(row.contact_email),
         "mentions": mentions[:50],
-        "content_vector": to_bytes(content_vector(search_doc.split(), ())),
+        "content_vector": to_bytes(content_vector(search_doc.split(" ") if search_doc else [], ())),
         "search_doc": search_doc,
     }
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _tag_document(tag: str) -> str:
+    """A hashtag's search words (hashtags repeat across accounts, so they are kept)."""
+    return document(tag)
 
 
 def confident_niches(stored: Any, vector: dict[str, float]) -> list[tuple[str, float]]:
