@@ -168,6 +168,11 @@ def test_click_ids_are_random_time_ordered_v7_and_reset_in_a_fork() -> None:
     assert ids.next().hex > later.hex  # time-ordered: new ids sort after older ones
     ids.reset()
     assert ids.next() not in drawn
+    # Built without the constructor's checks, each is the UUID the constructor would build.
+    for click_id in drawn:
+        same = uuid.UUID(int=click_id.int)
+        assert click_id == same and hash(click_id) == hash(same) and str(click_id) == str(same)
+        assert uuid.UUID(hex=click_id.hex) == click_id and click_id.is_safe is same.is_safe
 
 
 def test_a_redirect_leaves_no_cookie_in_the_visitors_browser(

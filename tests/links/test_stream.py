@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
+import orjson
 import pytest
 import redis
 from prometheus_client import REGISTRY
@@ -67,6 +68,9 @@ def test_records_survive_the_round_trip_through_their_encoding(
     assert decode(encode(orphan)) == orphan
     with pytest.raises(ValueError, match="not a click record"):
         decode(b'["x", 1]')
+    # Lines written before ids were encoded in orjson's uuid form (plain hex) still read.
+    old_line = orjson.dumps(["o", orphan.id.hex, "go.example.com", "nope", DAY_ONE, True])
+    assert decode(old_line) == orphan
 
 
 def test_clicks_go_through_the_stream_exactly_once(

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import uuid
-from datetime import UTC, datetime, timedelta
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from microreach.accounts.context import OrgContext
 from microreach.config import Settings
 from microreach.db.session import Database
+from microreach.kit.clock import as_utc
 from microreach.links import service
 from microreach.links.models import Click, ClickRollup, Link
 from microreach.links.tasks import rollup_clicks
@@ -20,7 +26,10 @@ from microreach.links.writer import (
     ClickRecord,
     ClickWriter,
     OrphanRecord,
+    Record,
     SeenVisitors,
+    _utc_text,
+    uuid_of_text,
     write_records,
 )
 from tests.links.conftest import Tenant
@@ -132,6 +141,102 @@ def test_group_commit_resolves_every_click_after_commit(
     rows = stored(session, link)
     assert len(rows) == 300
     assert sum(row.is_unique for row in rows) == 250
+
+
+class HeldWriter(ClickWriter):
+    """A click writer whose commits start only when the test lets them."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.go = threading.Event()
+        self.writing = threading.Event()
+
+    def _write(self, records: Sequence[Record]) -> None:
+        self.writing.set()
+        self.go.wait(10)
+        super()._write(records)
+
+
+def test_journaled_clicks_wait_for_the_commit_interval_unless_a_request_waits(
+    session: Session,
+    database: Database,
+    link_settings: Settings,
+    tenant: Tenant,
+    tmp_path: Path,
+) -> None:
+    link = make_link(session, link_settings, tenant)
+    records = [click(link, ip=f"203.0.113.{n}") for n in range(7)]
+
+    async def run() -> None:
+        writer = HeldWriter(
+            database,
+            batch_size=64,
+            max_wait_s=0,
+            journal_dir=tmp_path / "journal",
+            max_backlog=4,
+            journaled_interval_s=60,
+        )
+        await writer.start()
+        first = asyncio.create_task(writer.record(records[0]))
+        while not writer.writing.is_set():
+            await asyncio.sleep(0.001)
+        for record in records[1:4]:
+            await writer.record(record)  # journaled while records[0] commits
+        writer.go.set()
+        await first
+        await asyncio.sleep(0.05)
+        # Nobody waits for records 1-3 (their requests were answered): they wait for the
+        # interval, so that more clicks share their commit.
+        assert len(stored(session, link)) == 1 and writer.busy
+        await writer.record(records[4])  # journaled too: the backlog has room
+        # A full backlog makes the next request wait, and its commit takes everything queued.
+        await writer.record(records[5])
+        assert len(stored(session, link)) == 6
+        await writer.record(records[6])  # the writer is idle again: committed at once
+        assert len(stored(session, link)) == 7
+        await writer.stop()  # commits what is left (nothing)
+
+    asyncio.run(asyncio.wait_for(run(), timeout=20))
+    assert sorted(row.id for row in stored(session, link)) == sorted(r.id for r in records)
+
+
+def test_awkward_texts_are_stored_as_given(
+    session: Session, link_settings: Settings, tenant: Tenant
+) -> None:
+    link = make_link(session, link_settings, tenant)
+    awkward = ['a "quoted" ua', "back\\slash\\", "NULL", "{x,y}", " spaced ", "Ünïcödé, ok"]
+    records = [click(link, ip=f"203.0.113.{n}") for n in range(len(awkward))]
+    for record, text in zip(records, awkward, strict=True):
+        record.os = record.browser = record.referrer_domain = text
+        record.bot_name = None
+    write(session, records)
+    rows = {row.id: row for row in stored(session, link)}
+    for record, text in zip(records, awkward, strict=True):
+        row = rows[record.id]
+        assert (row.os, row.browser, row.referrer_domain, row.bot_name) == (text, text, text, None)
+        assert as_utc(row.occurred_at) == record.occurred_at and row.is_unique
+
+
+def test_uuids_read_from_text_are_checked() -> None:
+    value = uuid.uuid4()
+    assert uuid_of_text(value.hex) == value == uuid_of_text(str(value))
+    assert uuid_of_text(value.hex).is_safe is uuid.UUID(hex=value.hex).is_safe
+    for bad in ("", value.hex[:-1], value.hex + "0", "g" * 32, " " + value.hex[1:], "٣" * 32):
+        with pytest.raises(ValueError):
+            uuid_of_text(bad)
+
+
+def test_times_are_stored_as_sqlalchemy_writes_them() -> None:
+    for value in (
+        datetime(2026, 3, 1, 23, 50, 7, 123456, tzinfo=UTC),
+        datetime(2026, 3, 1, 23, 50, 7, tzinfo=UTC),
+        datetime(2026, 3, 1, 23, 50, 7, 5),  # naive: taken as UTC
+        datetime(2026, 3, 2, 1, 50, 7, 999999, tzinfo=timezone(timedelta(hours=2))),
+        datetime(1969, 12, 31, 23, 59, 59, 500000, tzinfo=UTC),
+    ):
+        expected = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+        assert _utc_text(value) == expected.strftime("%Y-%m-%d %H:%M:%S.%f")
+        assert _utc_text(value) == _utc_text(value)  # the second answer comes from the cache
 
 
 def test_a_bad_record_fails_alone(
