@@ -10,7 +10,12 @@ without scoring them. Prints both rates, their ratio, and the time the job would
 compare between runs; the CPU time the job used (its processes' user + system time) is printed
 too, with the load average, because on a busy machine the wall time mostly measures the others.
 
-    python bench/score.py [--creators 20000] [--workers N]
+The commands run with a bytecode cache in the temporary directory, as an installed package
+has one: where PYTHONDONTWRITEBYTECODE is set, every command would otherwise compile some 900
+modules from source, about 3 s of CPU that has nothing to do with scoring (--no-bytecode-cache
+measures that way).
+
+    python bench/score.py [--creators 20000] [--workers N] [--no-bytecode-cache]
 """
 
 from __future__ import annotations
@@ -69,12 +74,16 @@ def main() -> None:
     parser.add_argument("--creators", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--no-bytecode-cache", dest="bytecode_cache", action="store_false")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="microreach-bench-") as tmp:
         env = {k: v for k, v in os.environ.items() if not k.startswith("MICROREACH_")}
         url = os.environ.get("MICROREACH_BENCH_DATABASE_URL") or f"sqlite:///{Path(tmp)}/b.db"
         env |= {"MICROREACH_DATA_DIR": tmp, "MICROREACH_DATABASE_URL": url}
+        if args.bytecode_cache:  # written by the first commands, read by `microreach score`
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
+            env["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "pycache")
         me = [sys.executable, "-m", "microreach"]
         run([*me, "db", "upgrade"], env)
         generated, _ = run([*me, "generate", "--creators", str(args.creators), "--seed",
@@ -92,7 +101,8 @@ def main() -> None:
     floor_rate = accounts / floor
     per_creator = accounts / args.creators
     projected = 100_000 * per_creator / rate
-    print(f"database            {url.split(':', 1)[0]}, {args.workers} worker processes")
+    cache = "bytecode cached" if args.bytecode_cache else "no bytecode cache"
+    print(f"database            {url.split(':', 1)[0]}, {args.workers} worker processes, {cache}")
     print(f"creators            {args.creators:,} ({accounts:,} accounts, {per_creator:.2f} each;"
           f" generated in {generated:.1f} s)")  # fmt: skip
     print(f"microreach score    {scored:.1f} s, {rate:,.0f} accounts/s  [{summary}]")

@@ -7,6 +7,7 @@ import itertools
 import json
 import random
 import socket
+from collections import Counter
 from importlib import resources
 
 import pytest
@@ -16,6 +17,7 @@ from microreach.science.niches import (
     _WORD,
     NICHES,
     NicheScore,
+    _word_and_tag_counts,
     _words_and_tags,
     classify_niches,
     load_model,
@@ -153,14 +155,26 @@ def test_emoji_and_accents_are_read() -> None:
 # as the dingbat digit), a combining accent, a variation selector and separators.
 _TRICKY = ["a", "é", "_", "1", "²", "٣", "#", "@", " ", ".", "\n", "😀", "⌚", "\u2776", "\u0301",
            "\ufe0f", "ß"]  # fmt: skip
+_ASCII = ["a", "b", "_", "1", "#", "@", " ", ".", "\n", "-"]
 
 
-def test_the_one_pass_reader_finds_what_the_word_and_hashtag_patterns_find() -> None:
+def test_the_fast_readers_find_what_the_word_and_hashtag_patterns_find() -> None:
     short = ("".join(chars) for n in range(4) for chars in itertools.product(_TRICKY, repeat=n))
     rng = random.Random(7)
     long = ("".join(rng.choices(_TRICKY, k=rng.randint(4, 16))) for _ in range(20_000))
-    for text in itertools.chain(short, long, ["#❶x @a😀b ❶x #x❶ 😀❶b ##tag a#b"]):
-        assert _words_and_tags(text) == (_WORD.findall(text), _HASHTAG.findall(text)), repr(text)
+    ascii_short = (
+        "".join(chars) for n in range(5) for chars in itertools.product(_ASCII, repeat=n)
+    )
+    ascii_long = ("".join(rng.choices(_ASCII, k=rng.randint(4, 30))) for _ in range(20_000))
+    odd = ["#❶x @a😀b ❶x #x❶ 😀❶b ##tag a#b", "b #a a b #a #b @a a@b", "#a b #a @b #"]
+    for text in itertools.chain(short, long, ascii_short, ascii_long, odd):
+        words, tags = _WORD.findall(text), _HASHTAG.findall(text)
+        assert _words_and_tags(text) == (words, tags), repr(text)
+        counts = _word_and_tag_counts(text)
+        assert [list(c.items()) for c in counts] == [
+            list(Counter(words).items()),
+            list(Counter(tags).items()),
+        ], repr(text)
 
 
 def test_results_are_deterministic() -> None:

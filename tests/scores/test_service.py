@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import math
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -136,6 +137,20 @@ def test_another_tier_scheme_rescores_everything(
         account = _accounts(connection)[account_id]
         assert row.tier_scheme == "hypeauditor-2018"
         assert row.tier == tier_for(account.followers, str(account.platform), row.tier_scheme).name
+
+
+def test_the_job_leaves_the_garbage_collector_as_it_found_it(connection: Connection) -> None:
+    """Scoring pauses the collector span by span, never for good (nor turns it on)."""
+    synthetic.generate(connection, creators=20, seed=33, secret_key="k", as_of=AS_OF)
+    assert gc.isenabled()
+    assert service.score_all(connection, tier_scheme="brief", now=NOW).scored > 0
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        service.score_all(connection, tier_scheme="brief", now=NOW, rescore=True)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_unknown_tier_scheme_is_refused_before_any_work(connection: Connection) -> None:

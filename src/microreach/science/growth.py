@@ -122,11 +122,7 @@ class _Step:
     days: float
     before: int
     after: int
-    log_change: float  # _log_change(before, after), computed once
-
-
-def _log_change(before: int, after: int) -> float:
-    return math.log((after + 1) / (before + 1))
+    log_change: float  # log((after + 1) / (before + 1))
 
 
 def clean_series(series: Iterable[FollowerPoint]) -> list[FollowerPoint]:
@@ -217,7 +213,7 @@ def _steps(counts: Sequence[tuple[datetime, int]], min_change: float = 0.0) -> l
     return [
         _Step(t0, t1, (t1 - t0) / _DAY, c0, c1, change)
         for (t0, c0), (t1, c1) in pairwise(counts)
-        if abs(change := _log_change(c0, c1)) >= min_change
+        if abs(change := math.log((c1 + 1) / (c0 + 1))) >= min_change
     ]
 
 

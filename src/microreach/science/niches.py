@@ -37,12 +37,15 @@ _FREE = "0123456789_"  # characters a segmentation may leave uncovered
 
 # Words that are not #hashtags or @mentions, and single pictographs (emoji lose U+FE0F); and
 # hashtags. These are the definitions: _words_and_tags finds both in one faster pass (with no
-# look-behind tried at every position).
+# look-behind tried at every position), and _word_and_tag_counts faster still in ASCII text.
 _PICTOGRAPHS = "\u2300-\u23ff\u2600-\u27bf\U0001f300-\U0001faff"
 _WORD = re.compile(rf"(?<![#@\w])\w+|[{_PICTOGRAPHS}]")
 _HASHTAG = re.compile(r"#(\w+)")
 _TOKEN = re.compile(rf"[\w#@{_PICTOGRAPHS}]\w*")  # a word, tag, mention or pictograph + word
 _PICTOGRAPH = re.compile(rf"[{_PICTOGRAPHS}]")
+# ASCII text with every character but word characters, '#' and '@' made a space: its split
+# gives _TOKEN's tokens when no sign stands inside a token.
+_ASCII_SEPARATORS = "".join(c if c.isalnum() or c in "_#@" else " " for c in map(chr, range(128)))
 _SUBLINEAR = tuple(1.0 + math.log(count) if count else 0.0 for count in range(256))
 
 
@@ -111,6 +114,21 @@ def _words_and_tags(text: str) -> tuple[list[str], list[str]]:
             if len(token) > 1:
                 words.append(token[1:])
     return words, tags
+
+
+def _word_and_tag_counts(text: str) -> tuple[Counter[str], dict[str, int]]:
+    """``Counter(_WORD.findall(text))`` and ``Counter(_HASHTAG.findall(text))``, each in the
+    order found; ASCII text where every '#' and '@' opens a token is read by str.split."""
+    if text.isascii():
+        counts = Counter(text.translate(_ASCII_SEPARATORS).split())
+        signed = [token for token in counts if token[0] == "#" or token[0] == "@"]
+        if sum(counts[token] for token in signed) == text.count("#") + text.count("@"):
+            tags = {t[1:]: counts[t] for t in signed if t[0] == "#" and len(t) > 1}
+            for token in signed:
+                counts.pop(token)
+            return counts, tags
+    words, hashtags = _words_and_tags(text)
+    return Counter(words), Counter(hashtags)
 
 
 def hashtags_of(text: str) -> list[str]:
@@ -197,21 +215,22 @@ class NicheModel:
     def _add_text(self, text: str, weight: float, evidence: list[float], tags: Counter[str]) -> int:
         """Adds the evidence of a text's words and emoji, collects its hashtags into ``tags``,
         and returns how many words and emoji there were."""
-        words, hashtags = _words_and_tags(text.lower())
+        text = text.lower()
+        counts, hashtags = _word_and_tag_counts(text)
         terms = self.terms
-        counts = Counter(words)
-        for token in [t for t in counts if not t.isascii()]:
+        folds = not text.isascii()  # else no token has an accent to fold or needs segmenting
+        for token in [t for t in counts if not t.isascii()] if folds else ():
             if (folded := token.translate(_FOLD)) != token:
                 counts[folded] += counts.pop(token)
         for token in counts.keys() & terms.keys():
             factor = weight * _tf(counts[token])
             for index, value in terms[token]:
                 evidence[index] += value * factor
-        for token in [t for t in counts if not t.isascii() and t not in terms]:
+        for token in [t for t in counts if not t.isascii() and t not in terms] if folds else ():
             factor = weight * _tf(counts[token])
             for index, value in self.segment(token):
                 evidence[index] += value * factor
-        for tag, count in Counter(hashtags).items():
+        for tag, count in hashtags.items():
             tags[tag if tag.isascii() else tag.translate(_FOLD)] += count
         return counts.total()
 

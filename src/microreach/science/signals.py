@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
 
 PERCENTS = tuple(range(101))
 
@@ -125,7 +126,12 @@ class PeerDistribution:
         return v0 + (v1 - v0) * (percent - p0) / (p1 - p0)
 
     def central_range(self) -> PeerRange:
-        return PeerRange(self.quantile(10), self.quantile(90), self.source)
+        return _central_range(self)
+
+
+@lru_cache(maxsize=256)  # the same few distributions are asked for every account
+def _central_range(distribution: PeerDistribution) -> PeerRange:
+    return PeerRange(distribution.quantile(10), distribution.quantile(90), distribution.source)
 
 
 def ramp(value: float, start: float, full: float) -> float:
