@@ -2,11 +2,13 @@
 them to the database (`MICROREACH_CLICK_TRANSPORT=redis`).
 
 **Producer** (`StreamWriter`, one per web process, the same interface as `ClickWriter`): request
-handlers hand a record over and wait; one task sends everything waiting as one stream entry (one
-`XADD` whose field holds the records, one line each) and resolves the requests once Redis
+handlers hand a record over and wait; a sender task sends everything waiting as one stream entry
+(one `XADD` whose field holds the records, one line each) and resolves the requests once Redis
 answered, so a 302 is sent only for a click Redis holds. Batches grow by themselves while a
 round trip is in flight; one entry per batch rather than one per click keeps the redirect
-process, Redis and the workers from spending their time on per-command overhead.
+process, Redis and the workers from spending their time on per-command overhead. Two senders
+(`SENDERS`, each on its own connection) keep a second batch going while the first one's answer
+is on its way, so clicks that arrive meanwhile need not wait for a whole round trip first.
 
 **Consumer** (`ClickConsumer`, `microreach click-worker`, any number of processes): reads the
 stream through the consumer group `writers` (`XREADGROUP`, a few dozen entries at a time),
@@ -61,6 +63,9 @@ STREAM = "microreach:clicks"
 DEAD_LETTERS = "microreach:clicks:dead"
 GROUP = "writers"
 FIELD = b"r"
+# Batches in flight at once (each on its own connection): with one, every click that arrived
+# during a round trip waited for it to end before its own batch could even be sent.
+SENDERS = 2
 
 
 class ClickTransportError(Exception):
@@ -73,44 +78,52 @@ Pending = tuple[bytes, "asyncio.Future[None]"]
 class StreamWriter:
     """Hands records to the Redis stream in pipelined batches; same interface as ClickWriter."""
 
-    def __init__(self, url: str, *, batch_size: int, timeout_s: float = 2.0) -> None:
+    def __init__(
+        self, url: str, *, batch_size: int, timeout_s: float = 2.0, senders: int = SENDERS
+    ) -> None:
         self._url = url
         self._batch_size = batch_size
         self._timeout_s = timeout_s
+        self._senders = senders
         self._client: aioredis.Redis | None = None
-        # A deque and one wake-up future rather than an asyncio.Queue (less work per click).
+        # A deque and wake-up futures rather than an asyncio.Queue (less work per click).
         self._pending: deque[Pending] = deque()
-        self._wakeup: asyncio.Future[None] | None = None
-        self._task: asyncio.Task[None] | None = None
-        self._busy = False
+        self._idle: list[asyncio.Future[None]] = []
+        self._tasks: list[asyncio.Task[None]] = []
+        self._sending = 0
 
     async def start(self) -> None:
         self._client = aioredis.Redis.from_url(
             self._url, socket_timeout=self._timeout_s, socket_connect_timeout=self._timeout_s
         )
-        self._task = asyncio.create_task(self._run(), name="click-stream")
+        self._tasks = [
+            asyncio.create_task(self._run(), name=f"click-stream-{n}") for n in range(self._senders)
+        ]
 
     async def stop(self) -> None:
-        if self._task is None:
+        if not self._tasks:
             return
-        while self._pending or self._busy:
+        while self._pending or self._sending:
             await asyncio.sleep(0.001)
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
-        self._task = None
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
         if self._client is not None:
             await self._client.aclose()
 
     async def record(self, record: Record) -> None:
         """Return once Redis holds `record`; raise ClickTransportError otherwise."""
-        if self._task is None:
+        if not self._tasks:
             raise RuntimeError("the click stream writer is not started")
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._pending.append((encode(record), future))
-        wakeup = self._wakeup
-        if wakeup is not None and not wakeup.done():
-            wakeup.set_result(None)
+        if self._idle:
+            wakeup = self._idle.pop()
+            if not wakeup.done():
+                wakeup.set_result(None)
         await future
 
     async def _run(self) -> None:
@@ -118,19 +131,23 @@ class StreamWriter:
         loop = asyncio.get_running_loop()
         while True:
             if not pending:
-                self._wakeup = loop.create_future()
+                wakeup = loop.create_future()
+                self._idle.append(wakeup)
                 try:
-                    await self._wakeup
+                    await wakeup
                 finally:
-                    self._wakeup = None
-            self._busy = True
+                    if wakeup in self._idle:
+                        self._idle.remove(wakeup)
+                if not pending:  # another sender took it
+                    continue
+            self._sending += 1
             try:
                 count = min(len(pending), self._batch_size)
                 batch = [pending.popleft() for _ in range(count)]
                 metrics.CLICKS_ACCEPTED.inc(count)
                 await self._send(batch)
             finally:
-                self._busy = False
+                self._sending -= 1
 
     async def _send(self, batch: list[Pending]) -> None:
         assert self._client is not None
