@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import time
@@ -10,53 +11,87 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from typer.core import TyperGroup
+from typer.main import get_command
 
-from microreach.accounts import service as accounts
-from microreach.accounts.cli import users_app
 from microreach.config import Settings, get_settings
-from microreach.connectors.cli import refresh_command
-from microreach.db import migrate
 from microreach.db.session import Database, open_database
-from microreach.discovery import service as discovery
-from microreach.discovery.cli import discovery_app
-from microreach.evaluation.cli import eval_app, followers_app
-from microreach.imports.cli import import_app
-from microreach.jobs.cli import jobs_app, scheduler_command, worker_command
 from microreach.kit.errors import ConfigError, MicroreachError
-from microreach.links.cli import click_worker_command
 from microreach.observability.logs import setup_logging
-from microreach.privacy.cli import export_command, forget_command, import_bundle_command
 from microreach.science.tiers import get_scheme
 from microreach.scores import service as scores
-from microreach.synthetic import service as synthetic
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+    from typer._click import Command, Context
+
+    from microreach.synthetic.service import GenerateResult
 
 DEMO_SEED = 2026
 DEMO_CREATORS = 5000
+
+# The other domains' commands and sub-applications, by name: their modules are imported when
+# one of them runs (or the help lists them), so `microreach score` starts without importing
+# every domain.
+LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "refresh": ("microreach.connectors.cli", "refresh_command"),
+    "worker": ("microreach.jobs.cli", "worker_command"),
+    "scheduler": ("microreach.jobs.cli", "scheduler_command"),
+    "export": ("microreach.privacy.cli", "export_command"),
+    "import-bundle": ("microreach.privacy.cli", "import_bundle_command"),
+    "forget": ("microreach.privacy.cli", "forget_command"),
+    "click-worker": ("microreach.links.cli", "click_worker_command"),
+}
+LAZY_APPS: dict[str, tuple[str, str]] = {
+    "users": ("microreach.accounts.cli", "users_app"),
+    "eval": ("microreach.evaluation.cli", "eval_app"),
+    "followers": ("microreach.evaluation.cli", "followers_app"),
+    "import": ("microreach.imports.cli", "import_app"),
+    "discovery": ("microreach.discovery.cli", "discovery_app"),
+    "jobs": ("microreach.jobs.cli", "jobs_app"),
+}
+
+
+class _LazyGroup(TyperGroup):
+    """The top-level group: the lazy commands are built the first time they are asked for,
+    and listed where Typer lists commands and sub-applications (commands first)."""
+
+    def list_commands(self, ctx: Context) -> list[str]:
+        own = [name for name in super().list_commands(ctx) if name not in LAZY_APPS]
+        own = [name for name in own if name not in LAZY_COMMANDS]
+        return [*LAZY_COMMANDS, *own, *LAZY_APPS]
+
+    def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
+        if (cmd_name in LAZY_COMMANDS or cmd_name in LAZY_APPS) and cmd_name not in self.commands:
+            self.add_command(_lazy_command(cmd_name), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+def _lazy_command(name: str) -> Command:
+    """The command as ``app.add_typer`` (a sub-application) or ``app.command`` (a function)
+    would have built it."""
+    holder = typer.Typer()
+    holder.callback()(lambda: None)  # a group even when it holds a single command
+    if name in LAZY_APPS:
+        module, attribute = LAZY_APPS[name]
+        holder.add_typer(getattr(importlib.import_module(module), attribute), name=name)
+    else:
+        module, attribute = LAZY_COMMANDS[name]
+        holder.command(name)(getattr(importlib.import_module(module), attribute))
+    group = get_command(holder)
+    assert isinstance(group, TyperGroup)
+    return group.commands[name]
+
 
 app = typer.Typer(
     help="microreach: find the micro-influencers who move an audience, and measure them.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    cls=_LazyGroup,
 )
 db_app = typer.Typer(help="Database schema: migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-app.add_typer(users_app, name="users")
-app.add_typer(eval_app, name="eval")
-app.add_typer(followers_app, name="followers")
-app.command("refresh")(refresh_command)
-app.add_typer(import_app, name="import")
-app.add_typer(discovery_app, name="discovery")
-app.command("worker")(worker_command)
-app.command("scheduler")(scheduler_command)
-app.add_typer(jobs_app, name="jobs")
-app.command("export")(export_command)
-app.command("import-bundle")(import_bundle_command)
-app.command("forget")(forget_command)
-app.command("click-worker")(click_worker_command)
 console = Console(stderr=True)
 
 
@@ -69,6 +104,8 @@ def db_upgrade(
     revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
 ) -> None:
     """Apply migrations (SQLite or PostgreSQL, whichever MICROREACH_DATABASE_URL names)."""
+    from microreach.db import migrate
+
     database = _database(get_settings(), require_current=False)
     before = migrate.current_revision(database.engine)
     migrate.upgrade(database.engine, revision)
@@ -79,6 +116,8 @@ def db_upgrade(
 @db_app.command("current")
 def db_current() -> None:
     """Print the database's revision and whether it is the newest."""
+    from microreach.db import migrate
+
     database = _database(get_settings(), require_current=False)
     current = migrate.current_revision(database.engine)
     head = migrate.head_revision(database.engine)
@@ -159,7 +198,9 @@ def score(
 
 def _run_generate(
     database: Database, settings: Settings, creators: int, seed: int, posts: int, workers: int
-) -> synthetic.GenerateResult:
+) -> GenerateResult:
+    from microreach.synthetic import service as synthetic
+
     columns = (
         TextColumn("[bold]generating"),
         BarColumn(),
@@ -253,6 +294,10 @@ def demo(
     serve_app: Annotated[bool, typer.Option("--serve/--no-serve", help="Start the server.")] = True,
 ) -> None:
     """Migrate, generate a realistic demo dataset and serve it on http://127.0.0.1:8000."""
+    from microreach.accounts import service as accounts
+    from microreach.db import migrate
+    from microreach.discovery import service as discovery
+
     settings = get_settings()
     database = _database(settings, require_current=False)
     migrate.upgrade(database.engine)

@@ -16,6 +16,7 @@ from microreach.science.engagement import (
     credible_interval,
     log_rate,
     post_engagement,
+    posterior_figures,
     rate_stats,
     select_posts,
     with_prior,
@@ -276,3 +277,16 @@ def test_with_prior_recomputes_only_the_interval() -> None:
         "peers",
     )
     assert with_prior(account_engagement(account(), PRIOR), PRIOR).interval is None
+
+
+def test_posterior_figures_are_the_credible_interval_as_a_tuple() -> None:
+    rates = [math.log(0.021), math.log(0.034), math.log(0.05)]
+    interval = credible_interval(rates, PRIOR)
+    assert interval is not None
+    assert posterior_figures(rates, PRIOR) == (
+        interval.typical,
+        interval.low,
+        interval.high,
+        interval.data_weight,
+    )
+    assert posterior_figures([], PRIOR) is None

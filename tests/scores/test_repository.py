@@ -57,6 +57,27 @@ def test_posts_are_the_newest_with_their_latest_counts(session: Session) -> None
     assert record.observation.series[0].captured_at.tzinfo is not None
 
 
+def test_each_account_of_a_span_gets_its_own_newest_posts(session: Session) -> None:
+    """Accounts side by side in one span, posts written in no particular order: each gets
+    its own RECENT_POSTS newest, newest first (on SQLite they are numbered by rowid)."""
+    base = datetime(2026, 3, 1, tzinfo=UTC)
+    accounts = [make_account(session, followers=5000 + i) for i in range(3)]
+    made: dict[object, list[tuple[datetime, str]]] = {a.id: [] for a in accounts}
+    for step in range(45):
+        account = accounts[(step * 7) % 3]
+        posted = base + timedelta(hours=(step * 37) % 97)
+        caption = f"post {step} of {account.handle}"
+        make_post(session, account, posted_at=posted, caption=caption)
+        made[account.id].append((posted, caption))
+    ids = sorted(a.id for a in accounts)
+    records = repository.load_span(session.connection(), (ids[0], ids[-1]))
+    assert [r.id for r in records] == ids
+    for record in records:
+        newest = sorted(made[record.id], reverse=True)[: repository.RECENT_POSTS]
+        got = [(p.posted_at, p.caption) for p in record.observation.posts]
+        assert got == newest
+
+
 def test_a_post_without_snapshot_has_no_counts(session: Session) -> None:
     account = make_account(session)
     make_post(session, account)

@@ -197,3 +197,51 @@ def test_worker_processes_store_the_same_scores(tmp_path: Path) -> None:
         assert parallel.scored == inline.scored
         assert _rows(connection) == expected
     engine.dispose()
+
+
+def _raw(connection: Connection) -> list[tuple[Any, ...]]:
+    """Every stored score exactly as the driver returns it (text times and ids on SQLite)."""
+    result = connection.exec_driver_sql("SELECT * FROM account_scores ORDER BY account_id")
+    return [tuple(row) for row in result]
+
+
+def test_the_driver_write_stores_what_sqlalchemy_would(connection: Connection) -> None:
+    """write_scores bypasses SQLAlchemy's parameter processing: ids, times and JSON documents
+    are stored value for value as a SQLAlchemy insert stores them."""
+    synthetic.generate(connection, creators=25, seed=34, secret_key="k", as_of=AS_OF)
+    service.score_all(connection, tier_scheme="brief", now=NOW)
+    ids = [row[0] for row in connection.execute(sa.select(PlatformAccount.id))]
+    spans = [(min(ids), max(ids))]
+    job = service._Job(spans[0], None, "brief", NOW)  # whole seconds: no fraction in text
+    rows = service._score_span(connection, job, {})
+    service.write_scores(connection, rows)
+    ours = _raw(connection)
+    connection.execute(sa.delete(AccountScore))
+    connection.execute(AccountScore.__table__.insert(), rows)
+    assert _raw(connection) == ours
+    assert len(ours) == len(ids)
+
+
+def test_the_driver_write_refuses_naive_times(connection: Connection) -> None:
+    synthetic.generate(connection, creators=2, seed=35, secret_key="k", as_of=AS_OF)
+    ids = [row[0] for row in connection.execute(sa.select(PlatformAccount.id))]
+    job = service._Job((min(ids), max(ids)), None, "brief", NOW.replace(tzinfo=None))
+    rows = service._score_span(connection, job, {})
+    with pytest.raises(ValueError, match="naive datetime"):
+        service.write_scores(connection, rows)
+
+
+def test_the_peer_pass_rewrites_only_changed_figures(
+    connection: Connection, scored: service.ScoreResult
+) -> None:
+    """A figure moved in storage is put back by the peer pass, and only that row is written."""
+    before = _rows(connection)
+    ranked = [r for r in before.values() if r.er_typical is not None and r.er_percentile]
+    target = ranked[0]
+    connection.execute(
+        sa.update(AccountScore)
+        .where(AccountScore.account_id == target.account_id)
+        .values(er_typical=target.er_typical * 2, er_percentile=None, er_peer_group="x")
+    )
+    assert service.rank_all(connection) == (1, scored.peer_groups)
+    assert _rows(connection) == before

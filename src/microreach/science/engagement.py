@@ -246,6 +246,18 @@ def credible_interval(
     Each post's log-rate is the account's typical log-rate plus post noise of sd
     ``prior.post_sd``; the typical log-rate is drawn from the peers' Normal(mean, account_sd).
     """
+    figures = posterior_figures(log_rates, prior, z)
+    if figures is None:
+        return None
+    typical, low, high, data_weight = figures
+    return RateInterval(typical, low, high, data_weight, prior.source)
+
+
+def posterior_figures(
+    log_rates: Sequence[float], prior: PeerPrior, z: float = Z90
+) -> tuple[float, float, float, float] | None:
+    """credible_interval's typical rate, low, high and data weight as a plain tuple (the
+    scoring job's peer pass recomputes them for every stored account); None without posts."""
     n = len(log_rates)
     if n == 0:
         return None
@@ -254,12 +266,11 @@ def credible_interval(
     precision = prior_precision + n * post_precision
     centre = (prior.mean * prior_precision + sum(log_rates) * post_precision) / precision
     half = z / math.sqrt(precision)
-    return RateInterval(
-        typical=math.exp(centre),
-        low=math.exp(centre - half),
-        high=math.exp(centre + half),
-        data_weight=n * post_precision / precision,
-        prior_source=prior.source,
+    return (
+        math.exp(centre),
+        math.exp(centre - half),
+        math.exp(centre + half),
+        n * post_precision / precision,
     )
 
 

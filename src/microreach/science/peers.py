@@ -175,25 +175,40 @@ def build_peer_stats(key: GroupKey, members: Sequence[PeerMember]) -> PeerStats:
 def build_peer_table(members: Iterable[PeerMember]) -> dict[GroupKey, PeerStats]:
     """Every group (all three levels) any member belongs to, with its stats (the same as
     build_peer_stats on each group; a member's moments are computed once, not per group)."""
+    return build_peer_table_from(
+        (m.platform, m.tier, m.niche, m.log_rates, m.value) for m in members
+    )
+
+
+# A member as a plain tuple: platform, tier, niche, log-rates, value (PeerMember's fields).
+MemberTuple = tuple[str, str, str | None, Sequence[float], float | None]
+
+
+def build_peer_table_from(members: Iterable[MemberTuple]) -> dict[GroupKey, PeerStats]:
+    """build_peer_table on members given as plain tuples (no object per member)."""
     groups: dict[tuple[str, str | None, str | None], _Group] = {}
-    for member in members:
-        moments = _moments(member.log_rates) if len(member.log_rates) > 0 else None
-        narrow = (member.platform, member.tier, member.niche)
-        keys = (narrow,) if member.niche is not None else ()
-        for key in (*keys, (member.platform, member.tier, None), (member.platform, None, None)):
+    for platform, tier, niche, log_rates, value in members:
+        moments = _moments(log_rates) if len(log_rates) > 0 else None
+        keys: tuple[tuple[str, str | None, str | None], ...] = (
+            (platform, tier, None),
+            (platform, None, None),
+        )
+        if niche is not None:
+            keys = ((platform, tier, niche), *keys)
+        for key in keys:
             group = groups.get(key)
             if group is None:
                 group = groups[key] = _Group()
             group.members += 1
             if moments is not None:
                 group.moments.append(moments)
-            if member.value is not None:
-                group.values.append(member.value)
+            if value is not None:
+                group.values.append(value)
     table: dict[GroupKey, PeerStats] = {}
-    for (platform, tier, niche), group in groups.items():
-        key = GroupKey(platform, tier, niche)
-        prior = _prior_from_moments(group.moments, key.label)
-        table[key] = PeerStats(key, group.members, prior, tuple(sorted(group.values)))
+    for parts, group in groups.items():
+        group_key = GroupKey(*parts)
+        prior = _prior_from_moments(group.moments, group_key.label)
+        table[group_key] = PeerStats(group_key, group.members, prior, tuple(sorted(group.values)))
     return table
 
 

@@ -67,7 +67,7 @@ def load_span(connection: Connection, span: Span) -> list[AccountRecord]:
     Reading by id range instead of id lists keeps every query an index range scan. Rows are
     fetched from the driver as plain tuples: every column is read as the driver gives it (see
     ``_text``), so SQLAlchemy's per-row processing would only cost time."""
-    accounts = _fetch(
+    accounts = fetch_tuples(
         connection,
         sa.select(
             _text(PlatformAccount.id), _text(PlatformAccount.creator_id), PlatformAccount.handle,
@@ -85,7 +85,7 @@ def load_span(connection: Connection, span: Span) -> list[AccountRecord]:
     return [_record(row, posts.get(row[0], []), series, comments) for row in accounts]
 
 
-def _fetch(connection: Connection, stmt: sa.Executable) -> list[tuple[Any, ...]]:
+def fetch_tuples(connection: Connection, stmt: sa.Executable) -> list[tuple[Any, ...]]:
     """All rows of ``stmt`` as the driver's tuples."""
     result = connection.execute(stmt)
     try:
@@ -129,7 +129,7 @@ def _recent_posts(
 
     One statement: the posts numbered newest first within each account, joined to the
     snapshot whose capture time is the post's newest (a primary-key lookup per post)."""
-    ranked = _ranked_posts(span)
+    ranked = _ranked_posts(span, connection.dialect.name)
     inner = sa.orm.aliased(PostSnapshot)
     newest = (
         sa.select(sa.func.max(inner.captured_at))
@@ -154,7 +154,7 @@ def _recent_posts(
         .order_by(ranked.c.account_id, ranked.c.rank)
     )  # fmt: skip
     out: dict[Any, list[tuple[Any, PostObservation]]] = defaultdict(list)
-    for row in _fetch(connection, stmt):
+    for row in fetch_tuples(connection, stmt):
         (post_id, account_id, posted_at, post_type, caption, hashtags, mentions, paid, deleted,
          captured, likes, comment_count, views, shares, saves, reach) = row  # fmt: skip
         # Positional arguments, in field order: about half the cost of keywords here.
@@ -167,8 +167,14 @@ def _recent_posts(
     return out
 
 
-def _ranked_posts(span: Span) -> sa.Subquery:
-    """Posts of the accounts in ``span`` numbered newest first within each account."""
+def _ranked_posts(span: Span, dialect: str) -> sa.Subquery:
+    """Posts of the accounts in ``span`` numbered newest first within each account.
+
+    On SQLite the numbering reads only the (account_id, posted_at) index, rowids included,
+    and the posts kept are then fetched by rowid: numbering whole rows made SQLite carry every
+    caption through the window's sort, about a quarter of the read."""
+    if dialect == "sqlite":
+        return _ranked_posts_by_rowid(span)
     return (
         sa.select(
             _text(Post.id), Post.id.label("key"), _text(Post.account_id), _text(Post.posted_at),
@@ -178,6 +184,28 @@ def _ranked_posts(span: Span) -> sa.Subquery:
             .over(partition_by=Post.account_id, order_by=Post.posted_at.desc())
             .label("rank"),
         ).where(Post.account_id.between(*span))
+    ).subquery()  # fmt: skip
+
+
+def _ranked_posts_by_rowid(span: Span) -> sa.Subquery:
+    numbered = (
+        sa.select(
+            sa.literal_column("rowid").label("row"), _text(Post.account_id),
+            sa.func.row_number()
+            .over(partition_by=Post.account_id, order_by=Post.posted_at.desc())
+            .label("rank"),
+        ).where(Post.account_id.between(*span))
+    ).subquery("numbered")  # fmt: skip
+    post = sa.orm.aliased(Post, name="recent")
+    return (
+        sa.select(
+            _text(post.id), post.id.label("key"), numbered.c.account_id, _text(post.posted_at),
+            _text(post.post_type), post.caption, _text(post.hashtags), _text(post.mentions),
+            post.is_paid_partnership, _text(post.deleted_at), numbered.c.rank,
+        )
+        .select_from(numbered)
+        .join(post, sa.literal_column("recent.rowid") == numbered.c.row)
+        .where(numbered.c.rank <= RECENT_POSTS)
     ).subquery()  # fmt: skip
 
 
@@ -195,7 +223,7 @@ def _series(
     if newest is not None:
         stmt = stmt.where(AccountSnapshot.captured_at >= newest - timedelta(days=SERIES_DAYS))
     out: dict[Any, list[FollowerPoint]] = defaultdict(list)
-    for account_id, captured, followers, following in _fetch(connection, stmt):
+    for account_id, captured, followers, following in fetch_tuples(connection, stmt):
         out[account_id].append(FollowerPoint(_time(captured), followers, following))
     return out
 
@@ -215,7 +243,7 @@ def _comments(
         .order_by(Comment.post_id, Comment.commented_at)
     )  # fmt: skip
     out: dict[Any, list[CommentObservation]] = defaultdict(list)
-    for comment_id, post_id, parent, text, at, by_creator, commenter, known in _fetch(
+    for comment_id, post_id, parent, text, at, by_creator, commenter, known in fetch_tuples(
         connection, stmt
     ):
         if post_id not in post_ids:

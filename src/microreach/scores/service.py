@@ -27,13 +27,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from microreach.creators.models import PlatformAccount
-from microreach.db.engine import make_engine
-from microreach.kit.clock import utcnow
+from microreach.db.engine import json_dumps, make_engine
+from microreach.kit.clock import as_utc, utcnow
 from microreach.kit.errors import ConflictError, NotFoundError
 from microreach.science import tiers
 from microreach.science.authenticity import AUTHENTICITY_VERSION, GrowthAnomaly, authenticity_score
@@ -43,7 +44,7 @@ from microreach.science.engagement import (
     ENGAGEMENT_VERSION,
     EngagementSummary,
     account_engagement,
-    credible_interval,
+    posterior_figures,
 )
 from microreach.science.growth import GROWTH_VERSION, growth_summary
 from microreach.science.niches import NICHES_VERSION, classify_niches
@@ -51,9 +52,8 @@ from microreach.science.niches import load_model as load_niche_model
 from microreach.science.peers import (
     GroupKey,
     PeerLookup,
-    PeerMember,
     PeerStats,
-    build_peer_table,
+    build_peer_table_from,
     percentile_rank,
 )
 from microreach.science.relationship import RELATIONSHIP_VERSION, relationship_score
@@ -317,96 +317,173 @@ def _runs(ids: Sequence[uuid.UUID], stale: set[uuid.UUID]) -> Iterator[list[uuid
 
 
 def write_scores(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
-    """Replace the stored scores of these accounts (delete, then one multi-row insert)."""
+    """Replace the stored scores of these accounts (delete, then one multi-row insert).
+
+    The insert goes to the driver directly, each value converted as its column type would
+    convert it (see _Driver): SQLAlchemy's per-value processing was a third of the write."""
     if not rows:
         return
     table = SCORES
     ids = [r["account_id"] for r in rows]
     for start in range(0, len(ids), 500):
         connection.execute(table.delete().where(table.c.account_id.in_(ids[start : start + 500])))
-    connection.execute(table.insert(), list(rows))
+    driver = _Driver(connection)
+    names = driver.columns
+    convert = [driver.converters.get(name) for name in names]
+    converted = [(i, c) for i, c in enumerate(convert) if c is not None]
+    params = []
+    for row in rows:
+        values = [row[name] for name in names]
+        for i, c in converted:
+            values[i] = c(values[i])
+        params.append(tuple(values))
+    connection.exec_driver_sql(driver.insert, params)
+
+
+class _Driver:
+    """SQL and value conversions for writing account_scores through the DBAPI cursor, for
+    SQLite and PostgreSQL: ids as the Uuid type stores them (hex text on SQLite), times as
+    UTCDateTime does (naive ISO text on SQLite, aware on PostgreSQL), JSON documents through
+    the engine's serializer (db.engine.json_dumps; cast to JSONB on PostgreSQL)."""
+
+    __slots__ = ("columns", "converters", "insert", "mark")
+
+    def __init__(self, connection: Connection) -> None:
+        sqlite = connection.dialect.name == "sqlite"
+        self.mark = _marker(connection)
+        self.columns = tuple(column.name for column in SCORES.columns)
+        json_columns = {c.name for c in SCORES.columns if isinstance(c.type, sa.JSON)}
+        self.converters: dict[str, Callable[[Any], Any]] = dict.fromkeys(json_columns, json_dumps)
+        self.converters |= dict.fromkeys(_TIME_COLUMNS, _sqlite_time if sqlite else _aware_time)
+        if sqlite:
+            self.converters[_ID_COLUMN] = _hex
+        marks = ", ".join(
+            f"CAST({self.mark} AS JSONB)" if name in json_columns and not sqlite else self.mark
+            for name in self.columns
+        )
+        self.insert = f"INSERT INTO {SCORES.name} ({', '.join(self.columns)}) VALUES ({marks})"
+
+
+def _marker(connection: Connection) -> str:
+    """The driver's positional parameter marker (sqlite3: ?, psycopg: %s)."""
+    style = connection.dialect.paramstyle
+    if style == "qmark":
+        return "?"
+    if style in ("format", "pyformat"):
+        return "%s"
+    raise NotImplementedError(f"parameter style {style}")  # pragma: no cover
+
+
+_ID_COLUMN = "account_id"
+_TIME_COLUMNS = ("computed_at", "data_captured_at")
+
+
+def _hex(value: uuid.UUID) -> str:
+    return value.hex
+
+
+def _aware_time(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r}: microreach stores aware UTC times")
+    return as_utc(value)
+
+
+def _sqlite_time(value: datetime | None) -> str | None:
+    """As UTCDateTime then SQLAlchemy's SQLite DATETIME store it: naive UTC ISO text."""
+    aware = _aware_time(value)
+    return None if aware is None else aware.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 # --- the peer pass ------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class _Stored:
-    account_id: uuid.UUID
-    platform: str
-    tier: str
-    niche: str | None
-    followers: int
-    log_rates: list[float]
-    median: float | None
-    figures: tuple[Any, ...]  # typical, low, high, prior, percentile, group as stored
-
+# One stored score's peer inputs: the driver's account id, platform, tier, niche, followers,
+# per-post log-rates, median rate, then the ranked figures as stored (_RANKED order).
+_Stored = tuple[Any, str, str, str | None, int, list[float], float | None, tuple[Any, ...]]
 
 _RANKED = ("er_typical", "er_low", "er_high", "er_prior", "er_percentile", "er_peer_group")
 
 
 def _stored(connection: Connection) -> list[_Stored]:
     """Every stored score's peer inputs, in account id order: the peer groups' sums then add
-    up in the same order on every run, so the priors do not move in their last bits."""
+    up in the same order on every run, so the priors do not move in their last bits.
+
+    Read as the driver gives it (plain tuples, the log-rates decoded here when the driver
+    returns JSON text): the pass reads every stored row, and SQLAlchemy's per-row
+    processing would be most of the read."""
     t = SCORES
-    rows = connection.execute(
-        sa.select(
-            t.c.account_id, t.c.platform, t.c.tier, t.c.primary_niche, t.c.followers,
-            t.c.er_log_rates, t.c.er_median, *(t.c[name] for name in _RANKED),
-        ).order_by(t.c.account_id)
-    )  # fmt: skip
+    stmt = sa.select(
+        _text(t.c.account_id), t.c.platform, t.c.tier, t.c.primary_niche, t.c.followers,
+        _text(t.c.er_log_rates), t.c.er_median, *(t.c[name] for name in _RANKED),
+    ).order_by(t.c.account_id)  # fmt: skip
     return [
-        _Stored(r[0], r[1], r[2], r[3], r[4], list(r[5] or ()), r[6], tuple(r[7:])) for r in rows
+        (r[0], r[1], r[2], r[3], r[4], _floats(r[5]), r[6], r[7:])
+        for r in repository.fetch_tuples(connection, stmt)
     ]
 
 
+def _text(column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    return sa.type_coerce(column, sa.types.NullType()).label(column.key)
+
+
+def _floats(value: Any) -> list[float]:
+    """A JSON list of numbers as the driver gives it (text on SQLite, decoded on PostgreSQL)."""
+    if isinstance(value, (str, bytes)):
+        decoded: list[float] = orjson.loads(value)
+        return decoded
+    return list(value or ())
+
+
 def peer_table(members: Iterable[_Stored]) -> PeerTable:
-    return build_peer_table(
-        PeerMember(m.platform, m.tier, m.niche, m.log_rates, m.median) for m in members
-    )
+    return build_peer_table_from((m[1], m[2], m[3], m[5], m[6]) for m in members)
 
 
 def rank_all(connection: Connection) -> tuple[int, int]:
-    """The peer pass: (rows changed, groups with enough accounts to rank against)."""
+    """The peer pass: (rows changed, groups with enough accounts to rank against).
+
+    The changed figures are written through the driver (one executemany): they are plain
+    numbers and labels, keyed by the account id as the driver read it. Like the account pass
+    it runs with the cyclic garbage collector paused (see _without_gc)."""
+    with _without_gc():
+        return _rank_all(connection)
+
+
+def _rank_all(connection: Connection) -> tuple[int, int]:
     stored = _stored(connection)
     lookup = PeerLookup(peer_table(stored))
-    changes: list[dict[str, Any]] = []
+    changes: list[tuple[Any, ...]] = []
     groups: set[GroupKey] = set()
-    for m in stored:
-        figures = _ranked_figures(m, lookup)
-        if figures[-1] is not None:
-            groups.add(figures[-1])
-        values = (*figures[:-1], figures[-1].label if figures[-1] else None)
-        if not _same(values, m.figures):
-            changes.append({"key": m.account_id, **dict(zip(_RANKED, values, strict=True))})
+    # Per (platform, tier, niche): the ranking group and its label, chosen once.
+    ranking: dict[tuple[str, str, str | None], tuple[PeerStats | None, str | None]] = {}
+    for key, platform, tier, niche, followers, log_rates, median, old in stored:
+        member = (platform, tier, niche)
+        chosen = ranking.get(member)
+        if chosen is None:
+            group = lookup.ranking(platform, tier, niche)
+            chosen = ranking[member] = (group, group.key.label if group else None)
+            if group is not None:
+                groups.add(group.key)
+        group, label = chosen
+        percentile = None
+        if group is not None and median is not None:
+            percentile = round(percentile_rank(median, group.sorted_values), 2)
+        prior = lookup.prior(platform, tier, niche, followers)
+        posterior = posterior_figures(log_rates, prior)
+        if posterior is None:
+            values: tuple[Any, ...] = (None, None, None, None, percentile, label)
+        else:
+            values = (posterior[0], posterior[1], posterior[2], prior.source, percentile, label)
+        if values != old and not _same(values, old):
+            changes.append((*values, key))
     if changes:
-        t = SCORES
-        stmt = (
-            t.update()
-            .where(t.c.account_id == sa.bindparam("key"))
-            .values({name: sa.bindparam(name) for name in _RANKED})
+        mark = _marker(connection)
+        assignments = ", ".join(f"{name} = {mark}" for name in _RANKED)
+        connection.exec_driver_sql(
+            f"UPDATE {SCORES.name} SET {assignments} WHERE account_id = {mark}", changes
         )
-        connection.execute(stmt, changes)
     return len(changes), len(groups)
-
-
-def _ranked_figures(m: _Stored, lookup: PeerLookup) -> tuple[Any, ...]:
-    prior = lookup.prior(m.platform, m.tier, m.niche, m.followers)
-    interval = credible_interval(m.log_rates, prior)
-    group = lookup.ranking(m.platform, m.tier, m.niche)
-    percentile = None
-    if group is not None and m.median is not None:
-        percentile = round(percentile_rank(m.median, group.sorted_values), 2)
-    if interval is None:
-        return (None, None, None, None, percentile, group.key if group else None)
-    return (
-        interval.typical,
-        interval.low,
-        interval.high,
-        interval.prior_source,
-        percentile,
-        group.key if group else None,
-    )
 
 
 def _same(new: Sequence[Any], old: Sequence[Any]) -> bool:
@@ -448,7 +525,8 @@ def score_all(
     else:
         stale = stale_ids(connection, version)
     total = connection.execute(sa.select(sa.func.count()).select_from(PlatformAccount)).scalar()
-    table = peer_table(_stored(connection))
+    with _without_gc():
+        table = peer_table(_stored(connection))
     jobs = plan_jobs(connection, stale, tier_scheme=tier_scheme, now=now)
     scored = 0
     for count in _run(connection, list(jobs), table, workers, database_url, commit_each):
