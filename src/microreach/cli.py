@@ -57,8 +57,8 @@ class _LazyGroup(TyperGroup):
     and listed where Typer lists commands and sub-applications (commands first)."""
 
     def list_commands(self, ctx: Context) -> list[str]:
-        own = [name for name in super().list_commands(ctx) if name not in LAZY_APPS]
-        own = [name for name in own if name not in LAZY_COMMANDS]
+        lazy = LAZY_COMMANDS.keys() | LAZY_APPS.keys()
+        own = [name for name in super().list_commands(ctx) if name not in lazy]
         return [*LAZY_COMMANDS, *own, *LAZY_APPS]
 
     def get_command(self, ctx: Context, cmd_name: str) -> Command | None:

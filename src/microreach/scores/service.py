@@ -371,7 +371,9 @@ def _marker(connection: Connection) -> str:
         return "?"
     if style in ("format", "pyformat"):
         return "%s"
-    raise NotImplementedError(f"parameter style {style}")  # pragma: no cover
+    raise ValueError(  # pragma: no cover (microreach runs on sqlite3 and psycopg only)
+        f"database driver parameter style {style!r} is not supported: use SQLite or PostgreSQL"
+    )
 
 
 _ID_COLUMN = "account_id"
