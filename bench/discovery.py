@@ -241,6 +241,10 @@ def copy_database(source_url: str, target_url: str) -> None:
             "SELECT setval(pg_get_serial_sequence('discovery_profiles', 'doc_id'), "
             "(SELECT coalesce(max(doc_id), 0) + 1 FROM discovery_profiles), false)"
         )
+        started = time.perf_counter()
+        written = repository.write_postings(writer)
+        seconds = time.perf_counter() - started
+        print(f"built {written:,} keyword posting lists in {seconds:.0f} s", flush=True)
         writer.commit()
     # VACUUM too, as autovacuum would have: it sets the visibility map that index-only and
     # bitmap scans rely on.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import struct
 from collections import Counter
 from typing import Any, cast
 
@@ -13,7 +15,7 @@ from microreach.discovery import repository, service
 from microreach.discovery.indexer import IndexResult
 from microreach.discovery.models import DiscoveryProfile
 from microreach.discovery.schemas import SearchParams
-from microreach.discovery.search import fts
+from microreach.discovery.search import fts, postings
 from microreach.discovery.search.tokens import parse_query
 from tests.discovery.conftest import NOW
 
@@ -107,33 +109,79 @@ def test_facets_read_the_niche_index(connection: Connection, indexed: IndexResul
         assert "Seq Scan" not in plan, plan
 
 
-def test_keyword_windows_find_the_same_rows_as_one_read(
+QUERIES = ("o*", "ootd", "vintage thrift*", "fi* s*", "recipe", "a* e* i*", "zzzz", "c*")
+
+
+def _postgresql_only(connection: Connection) -> None:
+    if connection.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL keyword reads")
+
+
+def test_postings_hold_exactly_the_indexed_words(
     connection: Connection, indexed: IndexResult, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The doc_id windows (PostgreSQL keyword reads) give the rows one ordered read gives."""
-    profiles = cast(sa.Table, DiscoveryProfile.__table__)
-    like = fts.KeywordMatch(
-        None, profiles.c.search_doc.like("%o%"), sa.literal(0.0), profiles.c.doc_id
+    """Every (word, document) pair of ``discovery_fts_terms`` is in the posting lists once, and
+    nothing else, whatever the block size."""
+    _postgresql_only(connection)
+    expected = set(
+        connection.exec_driver_sql(
+            "SELECT w, doc_id FROM discovery_profiles, "
+            "unnest(tsvector_to_array(discovery_fts_terms)) AS w"
+        ).all()
     )
-    stmt = sa.select(profiles.c.doc_id, profiles.c.handle).where(profiles.c.platform != "x")
-    for cap in (1, 7, 60, 10_000):
-        expected = list(connection.execute(repository.best_first(stmt, like, cap)))
-        monkeypatch.setattr(repository, "WINDOW_START", 1)
-        monkeypatch.setattr(repository, "WINDOW_GROWTH", 2)
-        assert repository.best_rows(connection, stmt, like, cap) == expected, cap
-        monkeypatch.undo()
-    assert 60 < len(expected) < 10_000
-    grouped = sa.select(profiles.c.platform, profiles.c.tier)
-    for cap in (5, 50):
-        plain = Counter(
-            tuple(r) for r in connection.execute(repository.best_first(grouped, like, cap))
-        )
-        monkeypatch.setattr(repository, "WINDOW_START", 1)
-        counted: Counter[tuple[Any, ...]] = Counter()
-        for row in repository.best_rows(connection, grouped, like, cap, counted=True):
-            counted[tuple(row)[:-1]] += row.n
-        monkeypatch.undo()
-        assert counted == plain and sum(plain.values()) == cap
+    for bits in (16, 4):
+        monkeypatch.setattr(postings, "BLOCK_BITS", bits)
+        postings.rebuild(connection)
+        pairs: list[tuple[str, int]] = []
+        for word, block, docs in connection.exec_driver_sql(
+            "SELECT word, block, docs FROM discovery_fts_postings"
+        ):
+            for (offset,) in struct.iter_unpack(">h", docs):
+                pairs.append((word, (block << bits) + offset + 32768))
+        assert len(pairs) == len(set(pairs)) and set(pairs) == expected, bits
+    assert len(expected) > 1000
+
+
+def test_keyword_reads_find_the_rows_the_text_index_finds(
+    connection: Connection, indexed: IndexResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reads from the posting lists, in small blocks and batches, give the rows, in the same
+    order, that one statement over the GIN index gives: with and without other filters, under
+    a cursor, counted for the facets."""
+    _postgresql_only(connection)
+    monkeypatch.setattr(postings, "BLOCK_BITS", 4)  # 16 doc ids a block: many blocks
+    postings.rebuild(connection)
+    monkeypatch.setattr(repository, "FILTERED_START", 1)
+    monkeypatch.setattr(repository, "BATCH_GROWTH", 2)
+    profiles = cast(sa.Table, DiscoveryProfile.__table__)
+    top = connection.execute(sa.select(sa.func.max(profiles.c.doc_id))).scalar_one()
+    compared = 0
+    for query in QUERIES:
+        matches = fts.matches("postgresql", parse_query(query), True)
+        gin = dataclasses.replace(matches, terms=())  # the statement over the GIN index
+        for clauses in ([], [profiles.c.platform == "instagram"], [profiles.c.followers < 9000]):
+            stmt = sa.select(profiles.c.doc_id, matches.rank.label("rank")).where(*clauses)
+            facets = sa.select(profiles.c.platform, profiles.c.tier).where(*clauses)
+            for cap, below in ((1, None), (7, None), (60, None), (10_000, None), (20, top // 2)):
+                expected = repository.best_rows(connection, stmt, gin, cap, below=below)
+                got = repository.best_rows(connection, stmt, matches, cap, below=below)
+                assert got == expected, (query, clauses, cap, below)
+                counted = [
+                    _counts(
+                        repository.best_rows(connection, facets, m, cap, counted=True, below=below)
+                    )
+                    for m in (gin, matches)
+                ]
+                assert counted[0] == counted[1], (query, clauses, cap, below)
+                compared += len(expected)
+    assert compared > 1000
+
+
+def _counts(rows: list[sa.Row[Any]]) -> Counter[tuple[Any, ...]]:
+    out: Counter[tuple[Any, ...]] = Counter()
+    for row in rows:
+        out[tuple(row)[:-1]] += row.n
+    return out
 
 
 def test_keyword_facets_read_the_narrow_index(connection: Connection, indexed: IndexResult) -> None:

@@ -66,6 +66,7 @@ def rebuild(
         totals = [totals[0] + len(profiles), totals[1] + len(niches), totals[2] + len(shares)]
         if progress is not None:
             progress(len(profiles))
+    repository.write_postings(connection)
     repository.analyze(connection)
     return IndexResult(*totals)
 

@@ -6,16 +6,17 @@ from __future__ import annotations
 import math
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
+from sqlalchemy.dialects import postgresql
 
 from microreach.creators.models import AudienceShare, Creator, PlatformAccount, Post
 from microreach.discovery.models import DiscoveryAudience, DiscoveryNiche, DiscoveryProfile
+from microreach.discovery.search import postings
 from microreach.discovery.search.fts import KeywordMatch
 from microreach.scores.models import AccountScore
 
@@ -127,6 +128,14 @@ def write_index(
         connection.execute(sa.insert(DiscoveryAudience), list(audience))
 
 
+def write_postings(connection: Connection) -> int:
+    """PostgreSQL: the keyword posting lists of the profiles now written (``postings``); how
+    many (word, block) lists (0 on SQLite, whose FTS5 table keeps its own)."""
+    if connection.dialect.name != "postgresql":
+        return 0
+    return postings.rebuild(connection)
+
+
 def next_doc_id(connection: Connection) -> int:
     return int(connection.execute(sa.select(sa.func.max(P.doc_id))).scalar() or 0) + 1
 
@@ -164,13 +173,12 @@ def best_first(
     return stmt if cap is None else stmt.limit(cap)
 
 
-# Keyword reads on PostgreSQL go down the doc ids in windows: the first holds this many times
-# the rows wanted (enough when a third of the documents match), each next one at most this
-# many times the previous. Below BITMAP_BELOW of the documents matching, testing each row's
-# tsvector down the key costs more than reading the word's whole GIN posting list.
-WINDOW_START = 3
-WINDOW_GROWTH = 4
-BITMAP_BELOW = 0.15
+# Keyword reads on PostgreSQL take matching doc ids from the posting lists, highest first, and
+# read their rows by primary key: first the rows wanted (FILTERED_START times as many when other
+# filters may drop some), then as many as the share kept so far needs, a quarter more, at most
+# BATCH_GROWTH times the last batch.
+FILTERED_START = 3
+BATCH_GROWTH = 4
 
 
 def best_rows(
@@ -180,37 +188,41 @@ def best_rows(
     cap: int,
     *,
     counted: bool = False,
+    below: int | None = None,
 ) -> list[sa.Row[Any]]:
     """The rows of ``stmt`` (over discovery_profiles, unordered, without the keywords) for the
-    best ``cap`` matches, highest doc_id first; ``counted`` groups them instead, each distinct
-    row once with its count ``n`` last (a row may come once per window).
+    best ``cap`` matches with a doc_id under ``below``, highest doc_id first; ``counted``
+    groups them instead, each distinct row once with its count ``n`` last (a row may come once
+    per batch).
 
     SQLite (FTS5 walks its rowids down) and searches without keywords read ``best_first``.
-    PostgreSQL's GIN index yields its matches in no order, and a LIMIT makes its planner walk
-    the primary key down testing every row's words (the inline ``discovery_fts_terms``, about
-    one heap page per two rows) however rare the word; so keyword reads there take doc_id
-    windows from the top until ``cap`` rows are found: the first small enough for that walk,
-    the next ones sized by the matches seen so far and, when they are sparse, read as the GIN
-    matches ANDed with the key range."""
-    if matches is None or matches.join is not None:
+    PostgreSQL's GIN index yields its matches in no order, every one of them: there the doc ids
+    come from ``postings`` (the best first, reading no more blocks than needed) and the rows by
+    primary key, in batches until ``cap`` rows are kept."""
+    filtered = stmt.whereclause is not None
+    if below is not None:
+        stmt = stmt.where(doc_key(matches) < below)
+    if matches is None or matches.join is not None or not matches.terms:
         return list(connection.execute(_grouped(best_first(stmt, matches, cap), counted)))
-    stmt = keyword(stmt, matches)
-    low, high = connection.execute(sa.select(sa.func.min(P.doc_id), sa.func.max(P.doc_id))).one()
+    top = connection.execute(sa.select(sa.func.max(P.doc_id))).scalar()
+    if top is None:
+        return []
+    source = postings.Matches(connection, matches.terms, top if below is None else below - 1)
+    ids_type = postgresql.ARRAY(sa.Integer)
     rows: list[sa.Row[Any]] = []
-    found = 0
-    if high is None:
-        return rows
-    top, width, sparse = high + 1, WINDOW_START * cap, False
-    while top > low and found < cap:
-        bottom = top - width
-        window = stmt.where(P.doc_id >= bottom, P.doc_id < top).order_by(P.doc_id.desc())
-        with _bitmap_scans(connection, sparse):
-            got = list(connection.execute(_grouped(window.limit(cap - found), counted)))
+    found = offered = 0
+    batch = FILTERED_START * cap if filtered else cap
+    while found < cap:
+        ids = source.take(batch)
+        if not ids:
+            break
+        kept = P.doc_id == sa.any_(sa.literal(ids, ids_type))
+        window = stmt.where(kept).order_by(P.doc_id.desc()).limit(cap - found)
+        got = list(connection.execute(_grouped(window, counted)))
         rows.extend(got)
         found += sum(row.n for row in got) if counted else len(got)
-        top = bottom
-        sparse = found < BITMAP_BELOW * (high + 1 - top)
-        width = _next_width(high + 1 - top, found, cap - found, width, top - low)
+        offered += len(ids)
+        batch = _next_batch(offered, found, cap - found, batch)
     return rows
 
 
@@ -223,35 +235,13 @@ def _grouped(stmt: sa.Select[Any], counted: bool) -> sa.Select[Any]:
     return sa.select(*columns, sa.func.count().label("n")).group_by(*columns)
 
 
-def _next_width(scanned: int, found: int, wanted: int, width: int, rest: int) -> int:
-    """The next window: a quarter more than the density seen so far needs for ``wanted`` rows,
-    at most WINDOW_GROWTH times the last one. Sparse matches are read from the GIN index,
-    whose whole posting list each window reads again: twice what the density needs then, and
-    the ``rest`` of the doc ids at once when nothing was found yet or the rest holds at most
-    four times the rows wanted."""
+def _next_batch(offered: int, found: int, wanted: int, batch: int) -> int:
+    """The next batch of doc ids: a quarter more than the share of rows kept so far needs for
+    ``wanted`` rows, at most BATCH_GROWTH times the last batch."""
     if found == 0:
-        return rest
-    needed = wanted * scanned / found
-    if found < BITMAP_BELOW * scanned:
-        return rest if needed * 4 >= rest else max(1, math.ceil(needed * 2))
-    return max(1, min(math.ceil(needed * 1.25), width * WINDOW_GROWTH))
-
-
-@contextmanager
-def _bitmap_scans(connection: Connection, wanted: bool = True) -> Iterator[None]:
-    """Plain index scans off for the statements inside (PostgreSQL, this transaction only)."""
-    if not wanted or connection.dialect.name != "postgresql":
-        yield
-        return
-    before = connection.exec_driver_sql(
-        "SELECT current_setting('enable_indexscan'), set_config('enable_indexscan', 'off', true)"
-    ).scalar()
-    try:
-        yield
-    finally:
-        connection.execute(
-            sa.text("SELECT set_config('enable_indexscan', :value, true)"), {"value": before}
-        )
+        return batch * BATCH_GROWTH
+    needed = math.ceil(wanted * offered / found * 1.25)
+    return max(1, min(needed, batch * BATCH_GROWTH))
 
 
 # --- search -----------------------------------------------------------------------------------
@@ -288,9 +278,8 @@ def search(
     if sort == "engagement":
         # The doc_id order is the engagement order (then authenticity): doc_id alone is the key.
         stmt = sa.select(*RESULT_COLUMNS, P.sort_engagement.label("sort_key")).where(*clauses)
-        if after is not None:
-            stmt = stmt.where(doc_key(matches) < after[1])
-        return best_rows(connection, stmt, matches, limit)
+        below = None if after is None else after[1]
+        return best_rows(connection, stmt, matches, limit, below=below)
     return list(connection.execute(search_statement(clauses, matches, sort, after, limit)))
 
 
