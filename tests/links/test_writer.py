@@ -18,7 +18,7 @@ from microreach.accounts.context import OrgContext
 from microreach.config import Settings
 from microreach.db.session import Database
 from microreach.kit.clock import as_utc
-from microreach.links import service
+from microreach.links import repository, service
 from microreach.links.models import Click, ClickRollup, Link
 from microreach.links.tasks import rollup_clicks
 from microreach.links.visitors import utc_day, visitor_hash
@@ -301,6 +301,37 @@ def test_rollups_are_incremental_and_idempotent(
     write_records(session.connection(), [click(link, ip="198.51.100.9")], recorded)
     rollup_clicks(session, link_settings, later + timedelta(minutes=10))
     assert rollups(session, link)[1] == (hour, "FR", "mobile", "instagram.com", False, 3, 2)
+
+
+def test_rollups_rebuild_only_the_touched_links_of_an_hour(
+    session: Session, link_settings: Settings, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many links in one hour are rebuilt together, in chunks; a late click of one link
+    rebuilds that link's hour only, so another link's rollups survive its raw clicks being
+    deleted (retention)."""
+    monkeypatch.setattr(repository, "ROLLUP_LINKS_PER_STATEMENT", 2)
+    links = [make_link(session, link_settings, tenant) for _ in range(5)]
+    hour = DAY_ONE.replace(minute=0)  # 23:00, the clicks below between 23:00 and 23:59
+    next_hour = hour + timedelta(hours=1)
+    records = [click(link, hour + timedelta(minutes=n)) for n, link in enumerate(links)]
+    records += [click(links[0], next_hour + timedelta(minutes=5), ip="198.51.100.3")]
+    records += [click(links[4], hour + timedelta(minutes=20), ip="198.51.100.4")]
+    write(session, records)
+    later = DAY_ONE + timedelta(hours=3)
+    assert rollup_clicks(session, link_settings, later).link_hours == 6
+    assert rollups(session, links[0]) == [
+        (hour, "FR", "mobile", "instagram.com", False, 1, 1),
+        (next_hour, "FR", "mobile", "instagram.com", False, 1, 1),
+    ]
+    for link in links[1:4]:
+        assert rollups(session, link) == [(hour, "FR", "mobile", "instagram.com", False, 1, 1)]
+    assert rollups(session, links[4]) == [(hour, "FR", "mobile", "instagram.com", False, 2, 2)]
+    session.execute(sa.delete(Click).where(Click.link_id == links[1].id))
+    late = click(links[2], hour + timedelta(minutes=30), ip="198.51.100.5")
+    write_records(session.connection(), [late], later + timedelta(minutes=1))
+    assert rollup_clicks(session, link_settings, later + timedelta(minutes=5)).link_hours == 1
+    assert rollups(session, links[1]) == [(hour, "FR", "mobile", "instagram.com", False, 1, 1)]
+    assert rollups(session, links[2]) == [(hour, "FR", "mobile", "instagram.com", False, 2, 2)]
 
 
 def test_click_summary_reads_rollups(

@@ -88,11 +88,18 @@ class LinksVersion(Base):
 
 class Click(Base):
     """One redirect, append-only. The id is the `mr_cid` the destination got, so a replayed
-    click (same id) is stored once. No address or visitor id is kept here."""
+    click (same id) is stored once. No address or visitor id is kept here.
+
+    Every index is led by a time (the id is a UUIDv7), so a batch of clicks adds to the end of
+    each one: an index led by the link put each batch's clicks on one page per link (1,000 links:
+    about 1,000 pages written per commit, the writer's CPU per click doubled). The rollup job
+    reads an hour's clicks of the links it rebuilds through `(occurred_at, link_id)` (migration
+    0019); nothing reads a link's raw clicks otherwise, and links are never deleted while an
+    organisation exists."""
 
     __tablename__ = "clicks"
     __table_args__ = (
-        sa.Index("ix_clicks_link_id_occurred_at", "link_id", "occurred_at"),
+        sa.Index("ix_clicks_occurred_at_link_id", "occurred_at", "link_id"),
         sa.Index("ix_clicks_recorded_at", "recorded_at"),
     )
 

@@ -333,47 +333,58 @@ def touched_link_hours(
     return pairs
 
 
-def rebuild_rollups(session: Session, link_id: uuid.UUID, hour_start: datetime) -> None:
-    """Replace the link's rollup rows of one hour with counts of its raw clicks."""
+# Links per statement of a rollup rebuild (bound parameters stay far under SQLite's limit).
+ROLLUP_LINKS_PER_STATEMENT = 500
+
+
+def rebuild_rollups(session: Session, hour_start: datetime, link_ids: Sequence[uuid.UUID]) -> None:
+    """Replace the rollup rows of one hour of the given links with counts of their raw clicks,
+    read from the hour's range of the (occurred_at, link_id) index."""
     hour_end = hour_start + timedelta(hours=1)
-    session.execute(
-        sa.delete(ClickRollup).where(ClickRollup.link_id == link_id, ClickRollup.hour == hour_start)
-    )
-    country = sa.func.coalesce(ClickRow.country, "")
-    referrer = sa.func.coalesce(ClickRow.referrer_domain, "")
-    rows = session.execute(
-        sa.select(
-            country.label("country"),
-            ClickRow.device,
-            referrer.label("referrer"),
-            ClickRow.is_bot,
-            sa.func.count().label("clicks"),
-            sa.func.sum(sa.case((ClickRow.is_unique, 1), else_=0)).label("uniques"),
-        )
-        .where(
-            ClickRow.link_id == link_id,
-            ClickRow.occurred_at >= hour_start,
-            ClickRow.occurred_at < hour_end,
-        )
-        .group_by(country, ClickRow.device, referrer, ClickRow.is_bot)
-    ).all()
-    if rows:
+    ordered = sorted(set(link_ids))
+    for start in range(0, len(ordered), ROLLUP_LINKS_PER_STATEMENT):
+        chunk = ordered[start : start + ROLLUP_LINKS_PER_STATEMENT]
         session.execute(
-            sa.insert(ClickRollup),
-            [
-                {
-                    "link_id": link_id,
-                    "hour": hour_start,
-                    "country": row.country,
-                    "device": row.device,
-                    "referrer": row.referrer,
-                    "is_bot": row.is_bot,
-                    "clicks": row.clicks,
-                    "uniques": int(row.uniques or 0),
-                }
-                for row in rows
-            ],
+            sa.delete(ClickRollup).where(
+                ClickRollup.hour == hour_start, ClickRollup.link_id.in_(chunk)
+            )
         )
+        country = sa.func.coalesce(ClickRow.country, "")
+        referrer = sa.func.coalesce(ClickRow.referrer_domain, "")
+        rows = session.execute(
+            sa.select(
+                ClickRow.link_id,
+                country.label("country"),
+                ClickRow.device,
+                referrer.label("referrer"),
+                ClickRow.is_bot,
+                sa.func.count().label("clicks"),
+                sa.func.sum(sa.case((ClickRow.is_unique, 1), else_=0)).label("uniques"),
+            )
+            .where(
+                ClickRow.occurred_at >= hour_start,
+                ClickRow.occurred_at < hour_end,
+                ClickRow.link_id.in_(chunk),
+            )
+            .group_by(ClickRow.link_id, country, ClickRow.device, referrer, ClickRow.is_bot)
+        ).all()
+        if rows:
+            session.execute(
+                sa.insert(ClickRollup),
+                [
+                    {
+                        "link_id": row.link_id,
+                        "hour": hour_start,
+                        "country": row.country,
+                        "device": row.device,
+                        "referrer": row.referrer,
+                        "is_bot": row.is_bot,
+                        "clicks": row.clicks,
+                        "uniques": int(row.uniques or 0),
+                    }
+                    for row in rows
+                ],
+            )
 
 
 def rollups_of(session: Session, link_id: uuid.UUID) -> list[ClickRollup]:

@@ -2,8 +2,9 @@
 
 `rollup_clicks` reads the clicks recorded since its watermark (`clicks.recorded_at`, set by the
 writer), finds the (link, UTC hour) pairs they fall in, and rebuilds those rollup rows from the
-raw clicks. Rebuilding (rather than adding) makes a rerun, an overlap or a replayed click
-harmless: the result depends only on the raw clicks. Clicks recorded in the last
+raw clicks, an hour at a time (that hour's clicks of its touched links in one read of the
+`(occurred_at, link_id)` index). Rebuilding (rather than adding) makes a rerun, an overlap or a
+replayed click harmless: the result depends only on the raw clicks. Clicks recorded in the last
 `SETTLE` are left for the next run, so a batch still committing is never half counted.
 
 It also forgets visitor hashes of days before yesterday (they can no longer make a click
@@ -15,6 +16,8 @@ MICROREACH_SCHEDULE_ROLLUP_SECONDS; `python -m microreach.links.tasks` runs it o
 
 from __future__ import annotations
 
+import uuid
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -41,9 +44,12 @@ def rollup_clicks(session: Session, settings: Settings, now: datetime) -> Rollup
     until = now - SETTLE
     if since is not None and since >= until:
         return RollupResult(0, since)
-    pairs = sorted(set(repository.touched_link_hours(session, since, until)))
+    pairs = set(repository.touched_link_hours(session, since, until))
+    hours: dict[datetime, list[uuid.UUID]] = defaultdict(list)
     for link_id, hour in pairs:
-        repository.rebuild_rollups(session, link_id, hour)
+        hours[hour].append(link_id)
+    for hour in sorted(hours):
+        repository.rebuild_rollups(session, hour, hours[hour])
     repository.set_rollup_watermark(session, ROLLUP_NAME, until)
     repository.delete_visitors_before(session, utc_day(now) - timedelta(days=1))
     if settings.click_retention_days:

@@ -503,8 +503,8 @@ def write_records(
     """Insert clicks (deciding uniqueness) and orphan visits in the connection's transaction;
     returns the clicks' visitor keys, for `seen` once the transaction has committed."""
     clicks = [record for record in records if isinstance(record, ClickRecord)]
-    # In the order of the (link, time) index: each link's new entries land together instead of
-    # jumping between pages (about a fifth less work for SQLite over 1,000 links).
+    # In the order of the (time, link) index, which they extend at its end (nearly sorted
+    # already: a linear pass).
     clicks.sort(key=INDEX_ORDER)
     orphans = [record for record in records if isinstance(record, OrphanRecord)]
     driver: Any = connection.connection.driver_connection
@@ -566,8 +566,8 @@ def _click_keys(clicks: Sequence[ClickRecord]) -> list[VisitorKey]:
 # the event loop waits that long: chunks of at most 64 rows keep each hold near 0.3 ms. Chunks
 # are powers of two, so each table needs at most 7 statements in the driver's statement cache.
 SQLITE_MAX_ROWS = 64
-# (link id as a number, time): the (link_id, occurred_at) index's order, got in C.
-INDEX_ORDER = attrgetter("link_id.int", "occurred_at")
+# (time, link id as a number): the (occurred_at, link_id) index's order, got in C.
+INDEX_ORDER = attrgetter("occurred_at", "link_id.int")
 
 
 def _chunks(count: int) -> list[tuple[int, int]]:
