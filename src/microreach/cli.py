@@ -256,7 +256,7 @@ def _serve(settings: Settings, database: Database, host: str, port: int, workers
     }
     try:
         if workers == 1:
-            uvicorn.run(create_app(settings, database), **options)
+            uvicorn.run(create_app(settings, database, freeze_heap=True), **options)
         else:
             if settings.resolved_database_url.startswith("sqlite"):
                 typer.echo(
@@ -283,7 +283,7 @@ def web_app() -> FastAPI:
     settings = get_settings()
     database = Database.from_settings(settings)
     configure(settings, database)
-    return create_app(settings, database)
+    return create_app(settings, database, freeze_heap=True)
 
 
 @app.command()

@@ -190,3 +190,59 @@ def test_keyword_facets_read_the_narrow_index(connection: Connection, indexed: I
     if connection.dialect.name == "sqlite":
         assert "COVERING INDEX ix_discovery_profiles_best" in plan, plan
         assert "SCAN discovery_profiles" not in plan, plan
+
+
+def _niche_reads(
+    connection: Connection,
+    params: SearchParams,
+    cap: int,
+    below: int | None,
+) -> tuple[list[Any], list[Any], Counter[tuple[Any, ...]]]:
+    clauses, niches = service.split_filters(params, "brief", NOW)
+    after = None if below is None else (0.0, below)
+    rows = repository.search(connection, clauses, None, "engagement", after, cap, niches)
+    fit = repository.candidates(
+        connection, clauses, None, cap, False, repository.FIT_COLUMNS, niches
+    )
+    facets: Counter[tuple[Any, ...]] = Counter()
+    for row in repository.facet_rows(connection, clauses, None, cap, niches):
+        facets[tuple(row[:-1])] += row[-1]
+    return rows, fit, facets
+
+
+def test_niche_filters_read_in_doc_id_order_find_the_same_rows(
+    connection: Connection, indexed: IndexResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL reads a niche filter naming every key column from the niche index in doc_id
+    order (``NicheIds``), in batches: the same rows, in the same order, as the niche clause in
+    one statement, for searches, fit candidates and facets, under a cursor."""
+    _postgresql_only(connection)
+    monkeypatch.setattr(repository, "FILTERED_START", 1)
+    monkeypatch.setattr(repository, "BATCH_GROWTH", 2)
+    searches = [
+        TYPICAL,
+        SearchParams(
+            platform=["instagram", "tiktok"],
+            tier=["micro", "nano"],
+            niche=["food"],
+            country=["US", "GB", "FR"],
+        ),
+        SearchParams(
+            platform=["instagram"],
+            tier=["micro"],
+            niche=["fashion", "beauty"],
+            country=["US"],
+            min_authenticity=90,
+        ),
+    ]
+    compared = 0
+    for params in searches:
+        _, niches = service.split_filters(params, "brief", NOW)
+        assert niches is not None and niches.ordered(connection)
+        for cap, below in ((1, None), (5, None), (40, None), (10_000, None), (10, 150)):
+            monkeypatch.setattr(repository, "ORDERED_NICHE_RANGES", 0)  # the clause
+            expected = _niche_reads(connection, params, cap, below)
+            monkeypatch.setattr(repository, "ORDERED_NICHE_RANGES", 16)  # NicheIds
+            assert _niche_reads(connection, params, cap, below) == expected, (params, cap)
+            compared += len(expected[0])
+    assert compared > 40  # 150 creators: a few dozen rows match these filters

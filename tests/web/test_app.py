@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 import uuid
 
@@ -227,3 +228,17 @@ def test_landing_page_references_nothing_outside_the_server(
     assert not re.search(r"https?://", html)
     for asset in [url for url in urls if url.startswith("/static/")]:
         assert client.get(asset).status_code == 200, asset
+
+
+def test_serving_app_freezes_its_start_up_heap(settings: Settings, database: Database) -> None:
+    """`microreach serve` builds the app with freeze_heap: once started, what is loaded is out
+    of the collector's full passes; the apps tests build leave the collector alone."""
+    gc.unfreeze()
+    with TestClient(create_app(settings, database)):
+        assert gc.get_freeze_count() == 0
+    try:
+        with TestClient(create_app(settings, database, freeze_heap=True)) as client:
+            assert gc.get_freeze_count() > 10_000
+            assert client.get("/healthz").status_code == 200
+    finally:
+        gc.unfreeze()

@@ -3,10 +3,12 @@ search, facet, lookalike and planner reads over it."""
 
 from __future__ import annotations
 
+import itertools
 import math
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
@@ -189,26 +191,35 @@ def best_rows(
     *,
     counted: bool = False,
     below: int | None = None,
+    niches: NicheFilter | None = None,
 ) -> list[sa.Row[Any]]:
     """The rows of ``stmt`` (over discovery_profiles, unordered, without the keywords) for the
     best ``cap`` matches with a doc_id under ``below``, highest doc_id first; ``counted``
     groups them instead, each distinct row once with its count ``n`` last (a row may come once
     per batch).
 
-    SQLite (FTS5 walks its rowids down) and searches without keywords read ``best_first``.
+    ``niches``, the search's niche filter, is a clause of the statement, except on PostgreSQL
+    without keywords where ``NicheIds`` reads it in doc_id order (``NicheFilter.ordered``).
+
+    SQLite (FTS5 walks its rowids down) and other searches without keywords read ``best_first``.
     PostgreSQL's GIN index yields its matches in no order, every one of them: there the doc ids
-    come from ``postings`` (the best first, reading no more blocks than needed) and the rows by
-    primary key, in batches until ``cap`` rows are kept."""
+    come from ``postings`` (the best first, reading no more blocks than needed), or from
+    ``NicheIds``, and the rows by primary key, in batches until ``cap`` rows are kept."""
     filtered = stmt.whereclause is not None
     if below is not None:
         stmt = stmt.where(doc_key(matches) < below)
-    if matches is None or matches.join is not None or not matches.terms:
+    source: postings.Matches | NicheIds | None = None
+    if matches is None and niches is not None and niches.ordered(connection):
+        source = NicheIds(connection, niches, below)
+    elif niches is not None:
+        stmt = stmt.where(niches.clause())
+    if matches is not None and matches.join is None and matches.terms:
+        top = connection.execute(sa.select(sa.func.max(P.doc_id))).scalar()
+        if top is None:
+            return []
+        source = postings.Matches(connection, matches.terms, top if below is None else below - 1)
+    if source is None:
         return list(connection.execute(_grouped(best_first(stmt, matches, cap), counted)))
-    top = connection.execute(sa.select(sa.func.max(P.doc_id))).scalar()
-    if top is None:
-        return []
-    source = postings.Matches(connection, matches.terms, top if below is None else below - 1)
-    ids_type = postgresql.ARRAY(sa.Integer)
     rows: list[sa.Row[Any]] = []
     found = offered = 0
     batch = FILTERED_START * cap if filtered else cap
@@ -216,7 +227,7 @@ def best_rows(
         ids = source.take(batch)
         if not ids:
             break
-        kept = P.doc_id == sa.any_(sa.literal(ids, ids_type))
+        kept = P.doc_id == sa.any_(_id_array(ids))
         window = stmt.where(kept).order_by(P.doc_id.desc()).limit(cap - found)
         got = list(connection.execute(_grouped(window, counted)))
         rows.extend(got)
@@ -224,6 +235,13 @@ def best_rows(
         offered += len(ids)
         batch = _next_batch(offered, found, cap - found, batch)
     return rows
+
+
+def _id_array(ids: Sequence[int]) -> sa.ColumnElement[Any]:
+    """``ids`` as one PostgreSQL ``integer[]`` parameter, sent as its text form (a few
+    thousand ids: a tenth of the cost of adapting a list of ints)."""
+    text = "{" + ",".join(map(str, ids)) + "}"
+    return sa.cast(sa.literal(text, sa.Text), postgresql.ARRAY(sa.Integer))
 
 
 def _grouped(stmt: sa.Select[Any], counted: bool) -> sa.Select[Any]:
@@ -271,15 +289,18 @@ def search(
     sort: str,
     after: tuple[float, int] | None,
     limit: int,
+    niches: NicheFilter | None = None,
 ) -> list[sa.Row[Any]]:
-    """Up to ``limit`` rows matching ``clauses`` (and ``matches``) in ``sort`` order (engagement,
-    authenticity or followers), highest first, after the keyset ``after`` (sort key, doc_id);
-    each row ends with its sort key."""
+    """Up to ``limit`` rows matching ``clauses``, ``niches`` (and ``matches``) in ``sort`` order
+    (engagement, authenticity or followers), highest first, after the keyset ``after`` (sort
+    key, doc_id); each row ends with its sort key."""
     if sort == "engagement":
         # The doc_id order is the engagement order (then authenticity): doc_id alone is the key.
         stmt = sa.select(*RESULT_COLUMNS, P.sort_engagement.label("sort_key")).where(*clauses)
         below = None if after is None else after[1]
-        return best_rows(connection, stmt, matches, limit, below=below)
+        return best_rows(connection, stmt, matches, limit, below=below, niches=niches)
+    if niches is not None:
+        clauses = [*clauses, niches.clause()]
     return list(connection.execute(search_statement(clauses, matches, sort, after, limit)))
 
 
@@ -354,11 +375,13 @@ def candidates(
     cap: int,
     with_doc: bool,
     columns: Sequence[Any] = RESULT_COLUMNS,
+    niches: NicheFilter | None = None,
 ) -> list[sa.Row[Any]]:
     """The ``cap`` matching rows ranked best by engagement percentile then authenticity, for
     ranking in the process (fit, planner); ``columns`` default to the result columns."""
     selected = [*columns, P.search_doc] if with_doc else list(columns)
-    return best_rows(connection, sa.select(*selected).where(*clauses), matches, cap)
+    stmt = sa.select(*selected).where(*clauses)
+    return best_rows(connection, stmt, matches, cap, niches=niches)
 
 
 def candidates_statement(
@@ -392,10 +415,12 @@ def facet_rows(
     clauses: Sequence[sa.ColumnElement[bool]],
     matches: KeywordMatch | None,
     cap: int,
+    niches: NicheFilter | None = None,
 ) -> list[tuple[Any, ...]]:
     """(platform, tier, primary_niche, country, n) of the first ``cap`` matches in doc_id
     order (the best by engagement), counted by the database."""
-    rows = best_rows(connection, _facet_columns(clauses, matches), matches, cap, counted=True)
+    stmt = _facet_columns(clauses, matches)
+    rows = best_rows(connection, stmt, matches, cap, counted=True, niches=niches)
     totals: Counter[tuple[Any, ...]] = Counter()
     for row in rows:
         totals[tuple(row)[:-1]] += row.n
@@ -452,6 +477,81 @@ def niche_clause(
     if floor is not None:
         inner = inner.where(n.doc_id >= floor)
     return P.doc_id.in_(inner)
+
+
+# Niche filters read in doc_id order from the niche index on PostgreSQL when they name every
+# key column and make at most this many (niche, platform, tier, country) ranges.
+ORDERED_NICHE_RANGES = 16
+
+
+@dataclass(frozen=True, slots=True)
+class NicheFilter:
+    """The niche filter of a search: accounts confident in any of ``niches``, narrowed by the
+    other lists and the doc_id ``floor``."""
+
+    niches: tuple[str, ...]
+    platforms: tuple[str, ...]
+    tiers: tuple[str, ...]
+    countries: tuple[str, ...]
+    floor: sa.ScalarSelect[Any] | None = None
+
+    def clause(self) -> sa.ColumnElement[bool]:
+        return niche_clause(self.niches, self.platforms, self.tiers, self.countries, self.floor)
+
+    def ranges(self) -> list[tuple[str, str, str, str]]:
+        return list(
+            itertools.product(
+                sorted(set(self.niches)),
+                sorted(set(self.platforms)),
+                sorted(set(self.tiers)),
+                sorted(set(self.countries)),
+            )
+        )
+
+    def ordered(self, connection: Connection) -> bool:
+        """Whether ``NicheIds`` reads this filter: PostgreSQL, whose planner takes the niche
+        rows and the other filters as independent and, for the common filters where they are
+        not, hashes every matching profile row instead of walking the niche index down (SQLite
+        walks it); every key column named, so each range of the index is in doc_id order."""
+        return (
+            connection.dialect.name == "postgresql"
+            and bool(self.platforms and self.tiers and self.countries)
+            and len(self.ranges()) <= ORDERED_NICHE_RANGES
+        )
+
+
+class NicheIds:
+    """The doc ids of a niche filter, highest first, a batch at a time: one ordered statement
+    per batch that merges the niche index ranges (an index-only read that a LIMIT stops)."""
+
+    def __init__(self, connection: Connection, niches: NicheFilter, below: int | None) -> None:
+        n = DiscoveryNiche
+        branches = []
+        for niche, platform, tier, country in niches.ranges():
+            branch = sa.select(n.doc_id).where(
+                n.niche == niche, n.platform == platform, n.tier == tier, n.country == country
+            )
+            if niches.floor is not None:
+                branch = branch.where(n.doc_id >= niches.floor)
+            branches.append(branch)
+        self._ids = sa.union_all(*branches).subquery("niche_ids")
+        self._connection = connection
+        self._below = below
+        self._done = False
+
+    def take(self, wanted: int) -> list[int]:
+        if self._done:
+            return []
+        doc_id = self._ids.c.doc_id
+        stmt = sa.select(doc_id).distinct().order_by(doc_id.desc()).limit(wanted)
+        if self._below is not None:
+            stmt = stmt.where(doc_id < self._below)
+        ids: list[int] = list(self._connection.execute(stmt).scalars().all())
+        if len(ids) < wanted:
+            self._done = True
+        if ids:
+            self._below = ids[-1]
+        return ids
 
 
 def audience_clause(dimension: str, key: str, min_share: float) -> sa.ColumnElement[bool]:

@@ -80,6 +80,15 @@ def filter_clauses(
     params: SearchParams, tier_scheme: str, now: datetime
 ) -> list[sa.ColumnElement[bool]]:
     """The SQL conditions of every filter set in ``params`` (keywords excluded)."""
+    clauses, niches = split_filters(params, tier_scheme, now)
+    return clauses if niches is None else [*clauses, niches.clause()]
+
+
+def split_filters(
+    params: SearchParams, tier_scheme: str, now: datetime
+) -> tuple[list[sa.ColumnElement[bool]], repository.NicheFilter | None]:
+    """The SQL conditions of the filters set in ``params`` but the niches, and the niche
+    filter, which the repository may read from the niche index in doc_id order."""
     _check_tiers(params.tier, tier_scheme)
     c: list[sa.ColumnElement[bool]] = []
     platforms = [p.value for p in params.platform]
@@ -96,11 +105,15 @@ def filter_clauses(
         floor = repository.engagement_floor(params.min_er_percentile)
         # The same filter as a doc_id range, which every index of the search can narrow by.
         c.extend([P.sort_engagement >= params.min_er_percentile, P.doc_id >= floor])
+    niches = None
     if params.niche:
-        niches = repository.niche_clause(
-            params.niche, platforms, params.tier, params.country, floor
+        niches = repository.NicheFilter(
+            tuple(params.niche),
+            tuple(platforms),
+            tuple(params.tier),
+            tuple(params.country),
+            floor,
         )
-        c.append(niches)
     c.extend(_range(P.er_typical, params.min_er, params.max_er))
     if params.min_authenticity is not None:
         c.append(P.sort_authenticity >= params.min_authenticity)
@@ -118,7 +131,7 @@ def filter_clauses(
         c.append(P.last_post_at >= now - timedelta(days=params.active_within_days))
     if params.has_email is not None:
         c.append(P.has_email.is_(params.has_email))
-    return c
+    return c, niches
 
 
 def _range(column: Any, low: float | None, high: float | None) -> list[sa.ColumnElement[bool]]:
@@ -158,7 +171,8 @@ def search(
     if params.q and not terms:
         raise InvalidError("has no word to search for", field="q")
     sort = resolve_sort(params, bool(terms), brand)
-    clauses = filter_clauses(params, settings.tier_scheme, now or utcnow())
+    base, niches = split_filters(params, settings.tier_scheme, now or utcnow())
+    clauses = base if niches is None else [*base, niches.clause()]
     connection = session.connection()
     matches = (
         fts.matches(connection.dialect.name, terms, sort is SearchSort.RELEVANCE) if terms else None
@@ -166,16 +180,16 @@ def search(
     after = cursors.decode(params.cursor, sort.value) if params.cursor else None
     if sort is SearchSort.FIT:
         assert brand is not None
-        page = _fit_page(connection, clauses, matches, brand, params.limit, after)
+        page = _fit_page(connection, base, niches, matches, brand, params.limit, after)
     elif sort is SearchSort.RELEVANCE:
         assert matches is not None
         page = _relevance_page(
             connection, clauses, matches, brand, params.limit, after, params.facets
         )
     else:
-        page = _sql_page(connection, clauses, matches, sort, brand, params.limit, after)
+        page = _sql_page(connection, base, niches, matches, sort, brand, params.limit, after)
     if params.facets and page.facets is None:
-        page.facets, page.facets_among = facets(connection, clauses, matches)
+        page.facets, page.facets_among = facets(connection, base, matches, niches)
     return page
 
 
@@ -192,13 +206,14 @@ def _items(
 def _sql_page(
     connection: Connection,
     clauses: list[sa.ColumnElement[bool]],
+    niches: repository.NicheFilter | None,
     matches: fts.KeywordMatch | None,
     sort: SearchSort,
     brand: BrandProfile | None,
     limit: int,
     after: tuple[float, int] | None,
 ) -> SearchPage:
-    rows = repository.search(connection, clauses, matches, sort.value, after, limit + 1)
+    rows = repository.search(connection, clauses, matches, sort.value, after, limit + 1, niches)
     page = rows[:limit]
     next_cursor = None
     if len(rows) > limit:
@@ -259,6 +274,7 @@ def _relevance_page(
 def _fit_page(
     connection: Connection,
     clauses: list[sa.ColumnElement[bool]],
+    niches: repository.NicheFilter | None,
     matches: fts.KeywordMatch | None,
     brand: BrandProfile,
     limit: int,
@@ -266,7 +282,7 @@ def _fit_page(
 ) -> SearchPage:
     needs_doc = _needs_doc(brand)
     rows = repository.candidates(
-        connection, clauses, matches, FIT_CANDIDATES, needs_doc, repository.FIT_COLUMNS
+        connection, clauses, matches, FIT_CANDIDATES, needs_doc, repository.FIT_COLUMNS, niches
     )
     plain = to_brand(brand)
     facts = {row.doc_id: facts_of(row, row.search_doc if needs_doc else "") for row in rows}
@@ -291,11 +307,12 @@ def facets(
     connection: Connection,
     clauses: list[sa.ColumnElement[bool]],
     matches: fts.KeywordMatch | None,
+    niches: repository.NicheFilter | None = None,
 ) -> tuple[dict[str, list[FacetCount]], int | None]:
     """Counts of the current results per platform, tier, primary niche and country (the
     FACET_VALUES most frequent of each), and FACET_CAP when there were more matches than it
     counted: the counts are then over the best FACET_CAP matches, each one a lower bound."""
-    return _facets_of(repository.facet_rows(connection, clauses, matches, FACET_CAP))
+    return _facets_of(repository.facet_rows(connection, clauses, matches, FACET_CAP, niches))
 
 
 def _facets_of(rows: Sequence[tuple[Any, ...]]) -> tuple[dict[str, list[FacetCount]], int | None]:
