@@ -95,10 +95,6 @@ class Matches:
             .where(sa.or_(*tests))
         )
 
-    @property
-    def exhausted(self) -> bool:
-        return self._next_block < 0 and self._pending_count == 0
-
     def take(self, wanted: int) -> list[int]:
         """The next (at most) ``wanted`` matching doc ids, highest first."""
         while self._pending_count < wanted and self._next_block >= 0:
