@@ -205,13 +205,13 @@ class Quality:
         nothing makes the page scroll sideways."""
         page.wait_for_load_state("load")
         shot = self.directory / f"{name}.png"
-        page.screenshot(path=str(shot), full_page=True)
+        _screenshot(page, path=str(shot), full_page=True)
         self.shots.append(shot)
         if top:
             width = page.viewport_size["width"]
             clip = {"x": 0, "y": 0, "width": width, "height": top}
             head = self.directory / f"{name}-top.png"
-            page.screenshot(path=str(head), full_page=True, clip=clip)
+            _screenshot(page, path=str(head), full_page=True, clip=clip)
             self.shots.append(head)
         self.violations += [f"{name} ({page.url}): {v}" for v in axe_violations(page)]
         if phone:
@@ -255,3 +255,19 @@ def axe_violations(page: Any) -> list[str]:
         for v in found
         if v["impact"] in SERIOUS
     ]
+
+
+def _screenshot(page: Any, **options: Any) -> None:
+    """``page.screenshot``, tried again (three times in all) when Chromium answers "Unable to
+    capture screenshot": its compositor sometimes has no frame ready on a loaded machine (seen
+    once in CI with both suites running side by side); any other error is raised at once."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    for attempt in range(3):
+        try:
+            page.screenshot(**options)
+            return
+        except PlaywrightError as exc:
+            if "Unable to capture screenshot" not in str(exc) or attempt == 2:
+                raise
+            page.wait_for_timeout(250)
