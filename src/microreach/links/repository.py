@@ -341,6 +341,8 @@ def rebuild_rollups(session: Session, hour_start: datetime, link_ids: Sequence[u
     """Replace the rollup rows of one hour of the given links with counts of their raw clicks,
     read from the hour's range of the (occurred_at, link_id) index."""
     hour_end = hour_start + timedelta(hours=1)
+    country = sa.func.coalesce(ClickRow.country, "")
+    referrer = sa.func.coalesce(ClickRow.referrer_domain, "")
     ordered = sorted(set(link_ids))
     for start in range(0, len(ordered), ROLLUP_LINKS_PER_STATEMENT):
         chunk = ordered[start : start + ROLLUP_LINKS_PER_STATEMENT]
@@ -349,8 +351,6 @@ def rebuild_rollups(session: Session, hour_start: datetime, link_ids: Sequence[u
                 ClickRollup.hour == hour_start, ClickRollup.link_id.in_(chunk)
             )
         )
-        country = sa.func.coalesce(ClickRow.country, "")
-        referrer = sa.func.coalesce(ClickRow.referrer_domain, "")
         rows = session.execute(
             sa.select(
                 ClickRow.link_id,

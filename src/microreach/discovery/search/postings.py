@@ -105,7 +105,8 @@ class Matches:
         out, rest = ids[:wanted], ids[wanted:]
         self._pending = [rest] if len(rest) else []
         self._pending_count = len(rest)
-        return [int(i) for i in out]
+        ids_out: list[int] = out.tolist()
+        return ids_out
 
     def _blocks_for(self, wanted: int) -> int:
         left = self._next_block + 1
