@@ -23,7 +23,7 @@ def test_warm_links_survive_a_database_outage(
         raise OperationalError("SELECT", {}, Exception("connection refused"))
 
     monkeypatch.setattr(cache, "_read_version", down)
-    monkeypatch.setattr(cache, "_load", down)
+    monkeypatch.setattr(cache, "_load_keys", down)
     monkeypatch.setattr(cache, "_next_check", 0.0)
     monkeypatch.setattr(app_of(client).state.redirector.writer, "record", _ok)
     answer = client.get(f"/{warm['slug']}", follow_redirects=False)

@@ -116,9 +116,11 @@ def test_cache_is_invalidated_after_an_update(client: TestClient, tenant: Tenant
 def test_warm_cache_does_not_read_links(client: TestClient, tenant: Tenant) -> None:
     link = create(client, tenant)
     cache = app_of(client).state.redirector.cache
-    for _ in range(5):
+    assert client.get(f"/{link['slug']}", follow_redirects=False).status_code == 302
+    loads = cache.loads
+    for _ in range(4):
         assert client.get(f"/{link['slug']}", follow_redirects=False).status_code == 302
-    assert cache.loads == 1
+    assert cache.loads == loads
 
 
 def test_bots_and_previews_are_flagged(

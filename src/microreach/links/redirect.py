@@ -137,10 +137,17 @@ class Miss(Enum):
 
 # A module constant: reading an enum member through its class costs a descriptor call.
 MISS: Final = Miss.MISS
+# Most slugs one statement reads when the cache loads links.
+LOAD_BATCH = repository.SLUGS_PER_STATEMENT
 
 
 class LinkCache:
-    """Slug -> CachedLink (or None for a known miss), dropped when `links_version` moves."""
+    """Slug -> CachedLink (or None for a known miss), dropped when `links_version` moves.
+
+    Reads are batched: every slug that misses while a read is running waits for the next one,
+    which reads them all in one statement (at most LOAD_BATCH), so a cold or just-cleared cache
+    facing many links costs a few statements instead of one session per slug. `warm` fills the
+    cache with the newest links before the first request."""
 
     def __init__(self, database: Database, *, size: int, check_interval_s: float) -> None:
         self._database = database
@@ -148,19 +155,23 @@ class LinkCache:
         self._interval = check_interval_s
         self._entries: dict[Key, CachedLink | None] = {}
         self._loading: dict[Key, asyncio.Future[CachedLink | None]] = {}
+        self._queued: list[Key] = []
+        self._loader: asyncio.Task[None] | None = None
         self._hosts: frozenset[str] = frozenset()
         self._version: int | None = None
         self._generation = 0
         self._next_check = 0.0
         self._checking: asyncio.Future[None] | None = None
         self._executor = ThreadPoolExecutor(2, thread_name_prefix="link-cache")
-        self.loads = 0
+        self.loads = 0  # statements that read links (warming and misses)
 
     def clear(self) -> None:
         self._entries.clear()
         self._generation += 1
 
     def close(self) -> None:
+        if self._loader is not None:
+            self._loader.cancel()
         self._executor.shutdown(wait=False)
 
     def cached(self, host: str, slug: str) -> CachedLink | Miss | None:
@@ -168,6 +179,21 @@ class LinkCache:
         if time.monotonic() >= self._next_check:
             return MISS
         return self._entries.get((host if host in self._hosts else None, slug), MISS)
+
+    async def warm(self, limit: int | None = None) -> int:
+        """Load the newest links (at most the cache's size, or ``limit``) in one statement;
+        how many were stored. Links changed meanwhile are left to be read on demand."""
+        loop = asyncio.get_running_loop()
+        await self._check(loop)
+        generation = self._generation
+        count = min(self._size, limit or self._size)
+        entries = await loop.run_in_executor(self._executor, self._load_newest, count)
+        if generation != self._generation:
+            return 0
+        for key, entry in entries:
+            if key not in self._entries:
+                self._store(key, entry)
+        return len(entries)
 
     async def get(self, host: str, slug: str) -> CachedLink | None:
         """The link `slug` names on `host` when it is a short domain, else on the app host."""
@@ -179,26 +205,37 @@ class LinkCache:
             return self._entries[key]
         except KeyError:
             pass
-        loop = asyncio.get_running_loop()
         pending = self._loading.get(key)
-        if pending is not None:
-            return await asyncio.shield(pending)
-        future: asyncio.Future[CachedLink | None] = loop.create_future()
-        self._loading[key] = future
-        generation = self._generation
+        if pending is None:
+            pending = self._loading[key] = asyncio.get_running_loop().create_future()
+            self._queued.append(key)
+            if self._loader is None:
+                self._loader = asyncio.create_task(self._load_queued(), name="link-cache-load")
+        return await asyncio.shield(pending)
+
+    async def _load_queued(self) -> None:
+        """Read every queued slug, LOAD_BATCH per statement, until none is left."""
+        loop = asyncio.get_running_loop()
         try:
-            target = await loop.run_in_executor(self._executor, self._load, domain, slug)
-            entry = CachedLink.of(target) if target is not None else None
-            if generation == self._generation:
-                self._store(key, entry)
-            future.set_result(entry)
-            return entry
-        except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()  # waiters re-raise it; this one is retrieved here
-            raise
+            while self._queued:
+                keys = self._queued[:LOAD_BATCH]
+                del self._queued[:LOAD_BATCH]
+                generation = self._generation
+                try:
+                    found = await loop.run_in_executor(self._executor, self._load_keys, keys)
+                except Exception as exc:
+                    for key in keys:
+                        future = self._loading.pop(key)
+                        future.set_exception(exc)
+                        future.exception()  # waiters re-raise it; this one is retrieved here
+                    continue
+                for key in keys:
+                    entry = found.get(key)
+                    if generation == self._generation:
+                        self._store(key, entry)
+                    self._loading.pop(key).set_result(entry)
         finally:
-            del self._loading[key]
+            self._loader = None
 
     async def _check(self, loop: asyncio.AbstractEventLoop) -> None:
         """Compare links_version with the cache's; one check at a time, others go on."""
@@ -246,10 +283,18 @@ class LinkCache:
         with self._database.sessions() as session:
             return repository.all_domain_hosts(session.connection())
 
-    def _load(self, host: str | None, slug: str) -> repository.RedirectTarget | None:
+    def _load_keys(self, keys: list[Key]) -> dict[Key, CachedLink]:
+        """The links among ``keys`` (runs in the executor, CachedLink built there too)."""
         self.loads += 1
         with self._database.sessions() as session:
-            return repository.redirect_target(session.connection(), host, slug)
+            targets = repository.redirect_targets(session.connection(), keys)
+        return {key: CachedLink.of(target) for key, target in targets.items()}
+
+    def _load_newest(self, limit: int) -> list[tuple[Key, CachedLink]]:
+        self.loads += 1
+        with self._database.sessions() as session:
+            targets = repository.newest_redirect_targets(session.connection(), limit)
+        return [(key, CachedLink.of(target)) for key, target in targets]
 
 
 class RedisInvalidation:
@@ -360,6 +405,14 @@ class Redirector:
         await self.writer.start()
         if self.invalidation is not None:
             await self.invalidation.start()
+        # The newest links, read before the first request: a restart under load then does not
+        # send every slug's first click to the database.
+        try:
+            loaded = await self.cache.warm()
+        except Exception as exc:  # the cache fills on demand instead
+            logger.warning("could not preload links into the cache (%s)", exc)
+        else:
+            logger.info("link cache: %d links preloaded", loaded)
 
     async def stop(self) -> None:
         if self.invalidation is not None:

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -265,37 +266,81 @@ def all_domain_hosts(connection: sa.Connection) -> frozenset[str]:
     return frozenset(connection.scalars(query))
 
 
+# A (short-domain host, slug) pair; host None is the app's own host.
+SlugKey = tuple[str | None, str]
+# Slugs per statement when reading many links (within every database's parameter limit).
+SLUGS_PER_STATEMENT = 500
+
+_TARGET_COLUMNS = (
+    Link.id,
+    Link.destination,
+    Link.utm_source,
+    Link.utm_medium,
+    Link.utm_campaign,
+    Link.utm_content,
+    Link.enabled,
+    Link.expires_at,
+    Link.fallback_url,
+)
+
+
 def redirect_target(
     connection: sa.Connection, host: str | None, slug: str
 ) -> RedirectTarget | None:
     """The link `slug` names on short domain `host`, or on the app's host when None."""
-    query = sa.select(
-        Link.id,
-        Link.destination,
-        Link.utm_source,
-        Link.utm_medium,
-        Link.utm_campaign,
-        Link.utm_content,
-        Link.enabled,
-        Link.expires_at,
-        Link.fallback_url,
-    ).where(Link.slug == slug)
-    if host is None:
-        query = query.where(Link.domain_id.is_(None))
-    else:
-        query = query.join(ShortDomain, ShortDomain.id == Link.domain_id).where(
-            ShortDomain.host == host, ShortDomain.enabled.is_(True)
-        )
-    row = connection.execute(query).one_or_none()
-    if row is None:
-        return None
+    return redirect_targets(connection, [(host, slug)]).get((host, slug))
+
+
+def redirect_targets(
+    connection: sa.Connection, keys: Sequence[SlugKey]
+) -> dict[SlugKey, RedirectTarget]:
+    """The links that exist among ``keys`` (host None: the app's host; a host: an enabled
+    short domain), one statement per host and per SLUGS_PER_STATEMENT slugs."""
+    by_host: dict[str | None, list[str]] = {}
+    for host, slug in dict.fromkeys(keys):
+        by_host.setdefault(host, []).append(slug)
+    found: dict[SlugKey, RedirectTarget] = {}
+    for host, slugs in by_host.items():
+        for start in range(0, len(slugs), SLUGS_PER_STATEMENT):
+            query = sa.select(Link.slug, *_TARGET_COLUMNS).where(
+                Link.slug.in_(slugs[start : start + SLUGS_PER_STATEMENT])
+            )
+            if host is None:
+                query = query.where(Link.domain_id.is_(None))
+            else:
+                query = query.join(ShortDomain, ShortDomain.id == Link.domain_id).where(
+                    ShortDomain.host == host, ShortDomain.enabled.is_(True)
+                )
+            for row in connection.execute(query):
+                found[(host, row[0])] = _target(row[1:])
+    return found
+
+
+def newest_redirect_targets(
+    connection: sa.Connection, limit: int
+) -> list[tuple[SlugKey, RedirectTarget]]:
+    """The ``limit`` newest links (on the app's host and on enabled short domains), newest
+    first, keyed as redirect_targets keys them: what a redirect process loads before its
+    first request."""
+    query = (
+        sa.select(ShortDomain.host, Link.slug, *_TARGET_COLUMNS)
+        .outerjoin(ShortDomain, ShortDomain.id == Link.domain_id)
+        .where(sa.or_(Link.domain_id.is_(None), ShortDomain.enabled.is_(True)))
+        .order_by(Link.created_at.desc(), Link.id.desc())
+        .limit(limit)
+    )
+    return [((row[0], row[1]), _target(row[2:])) for row in connection.execute(query)]
+
+
+def _target(row: Sequence[Any]) -> RedirectTarget:
+    link_id, destination, source, medium, campaign, content, enabled, expires, fallback = row
     return RedirectTarget(
-        link_id=row.id,
-        destination=row.destination,
-        utm=(row.utm_source, row.utm_medium, row.utm_campaign, row.utm_content),
-        enabled=row.enabled,
-        expires_at=row.expires_at,
-        fallback_url=row.fallback_url,
+        link_id=link_id,
+        destination=destination,
+        utm=(source, medium, campaign, content),
+        enabled=enabled,
+        expires_at=expires,
+        fallback_url=fallback,
     )
 
 
