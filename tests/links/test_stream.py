@@ -188,3 +188,31 @@ def test_a_click_redis_did_not_take_is_refused() -> None:
         await writer.stop()
 
     asyncio.run(run())
+
+
+def test_a_busy_worker_looks_for_abandoned_entries_only_now_and_then(
+    session: Session, database: Database, link_settings: Settings, tenant: Tenant, redis_url: str
+) -> None:
+    link = make_link(session, link_settings, tenant)
+    for n in range(6):  # six stream entries: one XADD each
+        _send(redis_url, [click(link, ip=f"203.0.113.{n}")])
+    consumer = ClickConsumer(
+        redis_url, database, name="busy", entries_per_read=1, block_ms=10, claim_idle_ms=60_000
+    )
+    client = consumer._redis()
+    claims: list[object] = []
+    real_claim = client.xautoclaim
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        claims.append(args)
+        return real_claim(*args, **kwargs)
+
+    client.xautoclaim = counting  # type: ignore[method-assign]
+    steps = 0
+    while consumer.step():
+        steps += 1
+    assert steps == 6 and len(stored(session, link)) == 6
+    assert len(claims) == 1  # one look before the first read, not one per read
+    assert consumer.step() == 0
+    assert len(claims) == 2  # and once more as soon as the stream ran dry
+    consumer.close()

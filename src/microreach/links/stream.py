@@ -66,6 +66,8 @@ FIELD = b"r"
 # Batches in flight at once (each on its own connection): with one, every click that arrived
 # during a round trip waited for it to end before its own batch could even be sent.
 SENDERS = 2
+# How often a busy click worker reads the stream's length for its metric.
+LENGTH_INTERVAL_S = 1.0
 
 
 class ClickTransportError(Exception):
@@ -198,6 +200,8 @@ class ClickConsumer:
         self._client: redis.Redis | None = None
         self._seen = SeenVisitors(100_000)
         self._own_pending = True  # read our own unacknowledged entries first
+        self._next_claim = 0.0  # when to look for entries other workers abandoned
+        self._next_length = 0.0  # when to read the stream's length for the metric again
         self.stats = ConsumerStats()
 
     def _redis(self) -> redis.Redis:
@@ -245,21 +249,29 @@ class ClickConsumer:
             if not entries:
                 self._own_pending = False
             replay = bool(entries)
-        if not entries:
+        now = time.monotonic()
+        if not entries and now >= self._next_claim:
+            # Entries another worker left pending longer than claim_idle: looked for at most
+            # twice per claim_idle (and at once when there is nothing new), not on every read.
             claimed = client.xautoclaim(
                 STREAM, GROUP, self.name, self._claim_idle_ms, "0-0", count=self._entries_per_read
             )
             entries = [e for e in claimed[1] if e and e[1]]
             replay = bool(entries)
+            if not entries:
+                self._next_claim = now + self._claim_idle_ms / 2000
         if not entries:
             entries = self._read(">", block=self._block_ms)
         if not entries:
+            self._next_claim = 0.0
             metrics.CLICK_STREAM_LENGTH.set(client.xlen(STREAM))
             return 0
         written = self._write(entries)
         if replay:
             self.stats.replayed += written
-        metrics.CLICK_STREAM_LENGTH.set(client.xlen(STREAM))
+        if now >= self._next_length:
+            self._next_length = now + LENGTH_INTERVAL_S
+            metrics.CLICK_STREAM_LENGTH.set(client.xlen(STREAM))
         return written
 
     def _read(self, start: str, block: int | None) -> list[tuple[bytes, dict[bytes, bytes]]]:
