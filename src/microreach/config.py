@@ -112,6 +112,12 @@ class Settings(BaseSettings):
     link_cache_size: int = Field(
         default=100_000, ge=1, description="Slugs each redirect process keeps in memory."
     )
+    link_cache_preload: int = Field(
+        default=10_000,
+        ge=0,
+        description="Newest links each redirect process reads into its cache before its first "
+        "request (about 0.04 s per 1,000 links); 0 fills the cache on demand only.",
+    )
     link_cache_check_ms: int = Field(
         default=250,
         ge=0,

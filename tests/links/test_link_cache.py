@@ -14,7 +14,7 @@ from microreach.db.session import Database
 from microreach.kit.clock import utcnow
 from microreach.links import repository
 from microreach.links.models import Link, ShortDomain
-from microreach.links.redirect import LinkCache
+from microreach.links.redirect import MISS, CachedLink, LinkCache
 from tests.accounts.support import make_organisation
 from tests.links.test_api import DESTINATION
 
@@ -112,7 +112,7 @@ def test_warm_cache_answers_without_reading_links(session: Session, database: Da
     async def scenario() -> tuple[int, int, list[bool]]:
         cache = LinkCache(database, size=1000, check_interval_s=60)
         try:
-            loaded = await cache.warm()
+            loaded = await cache.warm(1000)
             loads = cache.loads
             found = [await cache.get("testserver", slug) is not None for slug in slugs]
             return loaded, cache.loads - loads, found
@@ -169,3 +169,25 @@ def test_a_failed_read_reaches_every_waiting_request(session: Session, database:
 
     results = asyncio.run(scenario())
     assert all(isinstance(result, OSError) for result in results)
+
+
+def test_warming_reads_at_most_the_preload_setting(session: Session, database: Database) -> None:
+    org = make_organisation(session)
+    for n in range(8):
+        add_link(session, org, f"pre{n}", age_minutes=-n)  # pre7 is the newest
+
+    async def scenario() -> tuple[int, int, int, bool, bool]:
+        cache = LinkCache(database, size=1000, check_interval_s=60)
+        try:
+            nothing = await cache.warm(0)
+            loads_after_nothing = cache.loads
+            some = await cache.warm(3)
+            newest = isinstance(cache.cached("testserver", "pre7"), CachedLink)
+            oldest = cache.cached("testserver", "pre0")
+            return nothing, loads_after_nothing, some, newest, oldest is MISS
+        finally:
+            cache.close()
+
+    nothing, loads, some, newest_cached, oldest_missing = asyncio.run(scenario())
+    assert (nothing, loads, some) == (0, 0, 3)
+    assert newest_cached and oldest_missing

@@ -180,13 +180,15 @@ class LinkCache:
             return MISS
         return self._entries.get((host if host in self._hosts else None, slug), MISS)
 
-    async def warm(self, limit: int | None = None) -> int:
-        """Load the newest links (at most the cache's size, or ``limit``) in one statement;
-        how many were stored. Links changed meanwhile are left to be read on demand."""
+    async def warm(self, limit: int) -> int:
+        """Load the ``limit`` newest links (at most the cache's size) in one statement; how
+        many were stored. Links changed meanwhile are left to be read on demand."""
+        count = min(self._size, limit)
+        if count <= 0:
+            return 0
         loop = asyncio.get_running_loop()
         await self._check(loop)
         generation = self._generation
-        count = min(self._size, limit or self._size)
         entries = await loop.run_in_executor(self._executor, self._load_newest, count)
         if generation != self._generation:
             return 0
@@ -408,7 +410,7 @@ class Redirector:
         # The newest links, read before the first request: a restart under load then does not
         # send every slug's first click to the database.
         try:
-            loaded = await self.cache.warm()
+            loaded = await self.cache.warm(self.settings.link_cache_preload)
         except Exception as exc:  # the cache fills on demand instead
             logger.warning("could not preload links into the cache (%s)", exc)
         else:
