@@ -27,6 +27,7 @@ from microreach.links.stream import (
     ClickConsumer,
     ClickTransportError,
     StreamWriter,
+    sender_name,
 )
 from microreach.links.writer import OrphanRecord, decode, encode
 from tests.links.conftest import Tenant
@@ -216,3 +217,35 @@ def test_a_busy_worker_looks_for_abandoned_entries_only_now_and_then(
     assert consumer.step() == 0
     assert len(claims) == 2  # and once more as soon as the stream ran dry
     consumer.close()
+
+
+def test_a_sender_whose_connection_dropped_reconnects(
+    session: Session, link_settings: Settings, tenant: Tenant, redis_url: str
+) -> None:
+    link = make_link(session, link_settings, tenant)
+    admin = redis.Redis.from_url(redis_url)
+    outcomes: list[str] = []
+
+    async def run() -> None:
+        writer = StreamWriter(redis_url, batch_size=64, senders=1)
+        await writer.start()
+        await writer.record(click(link, ip="203.0.113.1"))  # the sender's connection is open
+        senders = [c for c in admin.client_list() if c["name"] == sender_name()]
+        assert len(senders) == 1
+        admin.client_kill_filter(_id=senders[0]["id"])  # Redis drops it
+        for n in range(3):
+            try:
+                await writer.record(click(link, ip=f"203.0.113.{n + 2}"))
+                outcomes.append("stored")
+            except ClickTransportError:
+                outcomes.append("refused")
+        await writer.stop()
+
+    asyncio.run(run())
+    # At most the click sent on the dead connection is refused (a 503: nothing accepted);
+    # the next one goes on a new connection.
+    assert outcomes[-2:] == ["stored", "stored"]
+    entries: Any = admin.xrange(STREAM)
+    lines = sum(len(values[b"r"].splitlines()) for _, values in entries)
+    assert lines == 1 + outcomes.count("stored")
+    admin.close()

@@ -43,6 +43,7 @@ from typing import Any
 
 import redis
 import redis.asyncio as aioredis
+from redis.asyncio.connection import AbstractConnection
 
 from microreach.db.session import Database
 from microreach.kit.clock import utcnow
@@ -70,6 +71,11 @@ SENDERS = 2
 LENGTH_INTERVAL_S = 1.0
 
 
+def sender_name() -> str:
+    """The Redis client name of this process's click senders."""
+    return f"microreach-clicks-{socket.gethostname()}-{os.getpid()}"
+
+
 class ClickTransportError(Exception):
     """Redis did not take the click: the redirect answers 503, nothing was accepted."""
 
@@ -87,7 +93,7 @@ class StreamWriter:
         self._batch_size = batch_size
         self._timeout_s = timeout_s
         self._senders = senders
-        self._client: aioredis.Redis | None = None
+        self._pool: aioredis.ConnectionPool | None = None
         # A deque and wake-up futures rather than an asyncio.Queue (less work per click).
         self._pending: deque[Pending] = deque()
         self._idle: list[asyncio.Future[None]] = []
@@ -95,8 +101,11 @@ class StreamWriter:
         self._sending = 0
 
     async def start(self) -> None:
-        self._client = aioredis.Redis.from_url(
-            self._url, socket_timeout=self._timeout_s, socket_connect_timeout=self._timeout_s
+        self._pool = aioredis.ConnectionPool.from_url(
+            self._url,
+            socket_timeout=self._timeout_s,
+            socket_connect_timeout=self._timeout_s,
+            client_name=sender_name(),  # CLIENT LIST tells which process each connection is
         )
         self._tasks = [
             asyncio.create_task(self._run(), name=f"click-stream-{n}") for n in range(self._senders)
@@ -113,8 +122,8 @@ class StreamWriter:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks = []
-        if self._client is not None:
-            await self._client.aclose()
+        if self._pool is not None:
+            await self._pool.disconnect()
 
     async def record(self, record: Record) -> None:
         """Return once Redis holds `record`; raise ClickTransportError otherwise."""
@@ -131,40 +140,58 @@ class StreamWriter:
     async def _run(self) -> None:
         pending = self._pending
         loop = asyncio.get_running_loop()
-        while True:
-            if not pending:
-                wakeup = loop.create_future()
-                self._idle.append(wakeup)
-                try:
-                    await wakeup
-                finally:
-                    if wakeup in self._idle:
-                        self._idle.remove(wakeup)
-                if not pending:  # another sender took it
-                    continue
-            self._sending += 1
-            try:
-                count = min(len(pending), self._batch_size)
-                batch = [pending.popleft() for _ in range(count)]
-                metrics.CLICKS_ACCEPTED.inc(count)
-                await self._send(batch)
-            finally:
-                self._sending -= 1
-
-    async def _send(self, batch: list[Pending]) -> None:
-        assert self._client is not None
+        # Each sender keeps one connection of the pool for itself, given back when it stops.
+        connection: AbstractConnection | None = None
         try:
-            await self._client.xadd(STREAM, {FIELD: b"".join(raw for raw, _ in batch)})
+            while True:
+                if not pending:
+                    wakeup = loop.create_future()
+                    self._idle.append(wakeup)
+                    try:
+                        await wakeup
+                    finally:
+                        if wakeup in self._idle:
+                            self._idle.remove(wakeup)
+                    if not pending:  # another sender took it
+                        continue
+                self._sending += 1
+                try:
+                    count = min(len(pending), self._batch_size)
+                    batch = [pending.popleft() for _ in range(count)]
+                    metrics.CLICKS_ACCEPTED.inc(count)
+                    connection = await self._send(batch, connection)
+                finally:
+                    self._sending -= 1
+        finally:
+            if connection is not None and self._pool is not None:
+                await self._pool.release(connection)
+
+    async def _send(
+        self, batch: list[Pending], connection: AbstractConnection | None
+    ) -> AbstractConnection | None:
+        """XADD the batch as one entry on the sender's own connection (the command sent and its
+        answer read directly: the client's per-command pool and retry handling cost more than
+        the command here). Returns the connection to use next, None after a failure."""
+        assert self._pool is not None
+        try:
+            if connection is None:
+                connection = await self._pool.get_connection()  # type: ignore[no-untyped-call]
+            await connection.send_command("XADD", STREAM, "*", FIELD, b"".join(r for r, _ in batch))
+            await connection.read_response()  # the entry's id; an error reply raises
         except (redis.RedisError, OSError) as exc:
             logger.warning("click stream unavailable (%s); %d clicks refused", exc, len(batch))
+            if connection is not None:
+                await connection.disconnect()
+                await self._pool.release(connection)
             error = ClickTransportError(str(exc))
             for _, future in batch:
                 if not future.done():
                     future.set_exception(error)
-            return
+            return None
         for _, future in batch:
             if not future.done():
                 future.set_result(None)
+        return connection
 
 
 @dataclass
