@@ -82,9 +82,9 @@ def test_redirect_targets_reads_many_links_by_host_and_slug(
     assert paused.enabled is False and paused.link_id == disabled.id
     assert found[(None, "app3")].destination == f"{DESTINATION}&to=app3"
     assert found[(None, "app3")].utm == (None, None, "spring", None)
-    # The one-link read is the same read.
-    assert repository.redirect_target(session.connection(), None, "app2") == found[(None, "app2")]
-    assert repository.redirect_target(session.connection(), "old.shop.example", "gone") is None
+    # One key at a time reads the same.
+    alone = repository.redirect_targets(session.connection(), [(None, "app2")])
+    assert alone == {(None, "app2"): found[(None, "app2")]}
 
 
 def test_newest_redirect_targets_are_newest_first_and_limited(session: Session) -> None:

@@ -284,13 +284,6 @@ _TARGET_COLUMNS = (
 )
 
 
-def redirect_target(
-    connection: sa.Connection, host: str | None, slug: str
-) -> RedirectTarget | None:
-    """The link `slug` names on short domain `host`, or on the app's host when None."""
-    return redirect_targets(connection, [(host, slug)]).get((host, slug))
-
-
 def redirect_targets(
     connection: sa.Connection, keys: Sequence[SlugKey]
 ) -> dict[SlugKey, RedirectTarget]:
