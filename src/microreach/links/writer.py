@@ -670,19 +670,23 @@ def _utc_text(value: datetime) -> str:
 
 
 def _new_visitors_pg(driver: Any, keys: list[VisitorKey]) -> set[VisitorKey]:
+    """Inserts the (link, day, visitor) keys and returns those that were new, as the same
+    text keys: arrays go as literals and rows come back as text (see PG_CLICKS_SQL), so no
+    UUID or date object is built on either side."""
     with driver.cursor() as cursor:
         cursor.execute(
             "INSERT INTO link_visitors (link_id, day, visitor_hash) "
             "SELECT * FROM unnest(%s::uuid[], %s::date[], %s::text[]) "
-            "ON CONFLICT DO NOTHING RETURNING link_id, day, visitor_hash",
+            "ON CONFLICT DO NOTHING "
+            "RETURNING replace(link_id::text, '-', ''), to_char(day, 'YYYY-MM-DD'), visitor_hash",
             (
-                [uuid.UUID(hex=key[0]) for key in keys],
-                [date.fromisoformat(key[1]) for key in keys],
-                [key[2] for key in keys],
+                _pg_array([key[0] for key in keys]),
+                _pg_array([key[1] for key in keys]),
+                _pg_texts([key[2] for key in keys], {None: "NULL"}),
             ),
         )
         rows = cursor.fetchall()
-    return {(link_id.hex, day.isoformat(), visitor) for link_id, day, visitor in rows}
+    return {(link, day, visitor) for link, day, visitor in rows}
 
 
 # The arrays go as array literals built here: psycopg's list dumper runs two regular
