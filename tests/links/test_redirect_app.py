@@ -89,3 +89,20 @@ def test_standalone_app_sends_bio_pages_to_the_web_app(
     assert session.scalar(sa.select(sa.func.count()).select_from(Click)) == 0
     head = redirects.head("/@x%20y", follow_redirects=False)
     assert head.headers["location"].endswith("/@x%20y")
+
+
+def test_links_that_exist_at_start_are_served_without_a_read(
+    client: TestClient, link_settings: Settings, database: Database, tenant: Tenant
+) -> None:
+    slugs = [str(create(client, tenant)["slug"]) for _ in range(3)]
+    with TestClient(create_redirect_app(link_settings, database)) as started:
+        cache = started.app.redirector.cache  # type: ignore[attr-defined]
+        assert cache.loads == 1  # the preload, before the first request
+        for slug in slugs:
+            assert started.get(f"/{slug}", follow_redirects=False).status_code == 302
+        assert cache.loads == 1
+    cold = link_settings.model_copy(update={"link_cache_preload": 0})
+    with TestClient(create_redirect_app(cold, database)) as started:
+        cache = started.app.redirector.cache  # type: ignore[attr-defined]
+        assert started.get(f"/{slugs[0]}", follow_redirects=False).status_code == 302
+        assert cache.loads == 1  # read on demand
