@@ -126,7 +126,7 @@ class CachedLink:
         )
 
 
-Key = tuple[str | None, str]
+Key = repository.SlugKey  # (short-domain host or None for the app host, slug)
 
 
 class Miss(Enum):
