@@ -148,17 +148,23 @@ def count_clicks(url: str) -> int:
 
 
 class Server:
-    """A uvicorn process and a thread sampling its resident memory."""
+    """A uvicorn process; `peak_mb` is its peak resident memory so far.
+
+    On Linux the kernel keeps each process's peak (VmHWM in /proc/PID/status), read when asked:
+    polling the process tree from this process during the load took some 8% of a CPU from
+    the servers it measures. Elsewhere a thread samples the resident memory every 0.1 s.
+    """
 
     def __init__(self, target: list[str], env: dict[str, str], cwd: Path) -> None:
         self.port = free_port()
         command = [sys.executable, "-m", "uvicorn", *target, "--port", str(self.port)]
         self.process = subprocess.Popen([*command, *UVICORN_OPTIONS], env=env, cwd=cwd)
-        self.peak_mb = 0.0
+        self._sampled_mb = 0.0
         self._stop = threading.Event()
         self._wait_ready()
-        self._sampler = threading.Thread(target=self._sample, daemon=True)
-        self._sampler.start()
+        self._kernel_peak = Path(f"/proc/{self.process.pid}/status").exists()
+        if not self._kernel_peak:
+            threading.Thread(target=self._sample, daemon=True).start()
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + 30
@@ -172,16 +178,30 @@ class Server:
                 time.sleep(0.1)
         raise SystemExit("server did not start within 30 s")
 
-    def _sample(self) -> None:
+    def _tree(self) -> list[psutil.Process]:
         root = psutil.Process(self.process.pid)
+        return [root, *root.children(recursive=True)]
+
+    @property
+    def peak_mb(self) -> float:
+        if not self._kernel_peak:
+            return self._sampled_mb
+        total_kb = 0
+        for process in self._tree():
+            status = Path(f"/proc/{process.pid}/status").read_text()
+            match = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
+            total_kb += int(match.group(1)) if match else 0
+        return total_kb / 1024
+
+    def _sample(self) -> None:
+        tree = self._tree()
         while not self._stop.is_set():
             try:
-                tree = [root, *root.children(recursive=True)]
                 rss = sum(p.memory_info().rss for p in tree if p.is_running()) / 2**20
-                self.peak_mb = max(self.peak_mb, rss)
+                self._sampled_mb = max(self._sampled_mb, rss)
             except psutil.Error:
-                pass
-            time.sleep(0.05)
+                tree = self._tree()
+            time.sleep(0.1)
 
     def stop(self) -> None:
         self._stop.set()

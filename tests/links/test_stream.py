@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from microreach.config import Settings
 from microreach.db.session import Database
+from microreach.links import stream
 from microreach.links.models import Link
 from microreach.links.stream import (
     DEAD_LETTERS,
@@ -95,6 +96,38 @@ def test_clicks_go_through_the_stream_exactly_once(
     assert client.xpending(STREAM, GROUP)["pending"] == 0
     assert REGISTRY.get_sample_value("microreach_click_stream_length") == 0
     consumer.close()
+
+
+def test_a_caught_up_worker_lingers_and_writes_what_arrived_meanwhile_in_one_transaction(
+    session: Session,
+    database: Database,
+    link_settings: Settings,
+    tenant: Tenant,
+    redis_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    link = make_link(session, link_settings, tenant)
+    first = click(link)
+    later = [click(link, ip=f"203.0.113.{n}") for n in range(5)]
+    _send(redis_url, [first])
+    lingered: list[float] = []
+
+    def clicks_arrive_while_lingering(seconds: float) -> None:
+        lingered.append(seconds)
+        _send(redis_url, list(later))
+
+    monkeypatch.setattr(stream.time, "sleep", clicks_arrive_while_lingering)
+    consumer = ClickConsumer(redis_url, database, name="patient", block_ms=10, linger_ms=25)
+    assert consumer.step() == 6
+    assert lingered == [0.025]
+    assert consumer.stats.batches == 1
+    assert len(stored(session, link)) == 6
+    # Without linger the worker writes what one read brought.
+    _send(redis_url, [click(link)])
+    eager = ClickConsumer(redis_url, database, name="eager", block_ms=10, linger_ms=0)
+    assert eager.step() == 1 and lingered == [0.025]
+    consumer.close()
+    eager.close()
 
 
 def test_a_crash_between_commit_and_acknowledgement_replays_without_double_counting(

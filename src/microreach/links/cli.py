@@ -26,6 +26,14 @@ def click_worker_command(
             help="Take over clicks another worker left unacknowledged this long (s).", min=1
         ),
     ] = 30.0,
+    linger: Annotated[
+        float,
+        typer.Option(
+            help="Once caught up with the stream, wait this long (ms) for more clicks before "
+            "committing, so a busy stream is written in fewer, larger transactions.",
+            min=0,
+        ),
+    ] = 20.0,
     metrics_port: Annotated[
         int | None,
         typer.Option(help="Serve this process's Prometheus metrics on this port.", min=1),
@@ -42,6 +50,7 @@ def click_worker_command(
         name=name,
         batch_size=batch_size,
         claim_idle_ms=int(claim_idle * 1000),
+        linger_ms=int(linger),
     )
     if metrics_port is not None:
         from prometheus_client import start_http_server
@@ -60,6 +69,7 @@ def click_worker_command(
     finally:
         consumer.close()
     typer.echo(
-        f"click worker {consumer.name}: stopped after writing {consumer.stats.written:,} clicks",
+        f"click worker {consumer.name}: stopped after writing {consumer.stats.written:,} clicks "
+        f"in {consumer.stats.batches:,} transactions",
         err=True,
     )

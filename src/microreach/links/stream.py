@@ -213,9 +213,10 @@ class ClickConsumer:
         *,
         name: str | None = None,
         batch_size: int = 1024,
-        entries_per_read: int = 64,
+        entries_per_read: int = 256,
         block_ms: int = 1000,
         claim_idle_ms: int = 30_000,
+        linger_ms: int = 20,
     ) -> None:
         self._url = url
         self._database = database
@@ -224,6 +225,7 @@ class ClickConsumer:
         self._entries_per_read = entries_per_read
         self._block_ms = block_ms
         self._claim_idle_ms = claim_idle_ms
+        self._linger_s = linger_ms / 1000
         self._client: redis.Redis | None = None
         self._seen = SeenVisitors(100_000)
         self._own_pending = True  # read our own unacknowledged entries first
@@ -289,6 +291,13 @@ class ClickConsumer:
                 self._next_claim = now + self._claim_idle_ms / 2000
         if not entries:
             entries = self._read(">", block=self._block_ms)
+            if 0 < len(entries) < self._entries_per_read and self._linger_s > 0:
+                # Caught up with the stream: let clicks gather for linger_ms and take them in
+                # the same transaction. Under load this turns some 275 transactions of 50
+                # clicks a second into 40 of 350 (a commit, a session and three Redis round
+                # trips each); an idle stream's first click waits linger_ms more, in Redis.
+                time.sleep(self._linger_s)
+                entries += self._read(">", block=None)
         if not entries:
             self._next_claim = 0.0
             metrics.CLICK_STREAM_LENGTH.set(client.xlen(STREAM))
