@@ -177,16 +177,16 @@ def test_a_database_outage_keeps_clicks_in_the_stream_until_it_is_back(
     records = [click(link, ip=f"192.0.2.{n}") for n in range(10)]
     _send(redis_url, list(records))
     consumer = ClickConsumer(redis_url, database, name="patient", block_ms=10)
-    real_commit = consumer._commit
 
     def down(_records: object) -> None:
         raise OperationalError("INSERT", {}, Exception("server closed the connection"))
 
-    monkeypatch.setattr(consumer, "_commit", down)
-    with pytest.raises(OperationalError):
-        consumer.step()
+    with monkeypatch.context() as outage:
+        outage.setattr(consumer, "_commit_lines", down)
+        outage.setattr(consumer, "_commit", down)
+        with pytest.raises(OperationalError):
+            consumer.step()
     assert stored(session, link) == []
-    monkeypatch.setattr(consumer, "_commit", real_commit)
     consumer._own_pending = True  # what run() does after a failed step
     while consumer.step():
         pass

@@ -19,7 +19,7 @@ from microreach.config import Settings
 from microreach.db.session import Database
 from microreach.kit.clock import as_utc
 from microreach.links import repository, service
-from microreach.links.models import Click, ClickRollup, Link
+from microreach.links.models import Click, ClickRollup, Link, OrphanVisit
 from microreach.links.tasks import rollup_clicks
 from microreach.links.visitors import utc_day, visitor_hash
 from microreach.links.writer import (
@@ -29,7 +29,9 @@ from microreach.links.writer import (
     Record,
     SeenVisitors,
     _utc_text,
+    encode,
     uuid_of_text,
+    write_lines_pg,
     write_records,
 )
 from tests.links.conftest import Tenant
@@ -367,3 +369,61 @@ def test_seen_visitors_skip_the_insert_and_keep_uniques_right(
         "2026-03-01",
         first.visitor_hash,
     ) not in mine
+
+
+def test_the_worker_line_path_stores_what_the_record_path_stores(
+    session: Session, link_settings: Settings, tenant: Tenant
+) -> None:
+    """write_lines_pg (the click worker's path on PostgreSQL) against write_records: the same
+    rows, uniques and orphans from the same records, replays stored once; a line that is not
+    a record is refused as a whole batch (the worker then writes the lines one by one)."""
+    if session.connection().dialect.name != "postgresql":
+        pytest.skip("the line path is PostgreSQL's")
+    by_records, by_lines = (
+        make_link(session, link_settings, tenant),
+        make_link(session, link_settings, tenant),
+    )
+
+    def batch(link: Link) -> list[Record]:
+        on_the_second = DAY_ONE.replace(microsecond=0)  # ISO text without a fraction
+        quoted = ClickRecord(
+            uuid.uuid4(), link.id, DAY_ONE, 'quo"te\\d.example', None, "desktop",
+            "Windows", "Edge", False, None, "GET", "f" * 32, DAY_ONE.date(),
+        )  # fmt: skip
+        return [
+            click(link, DAY_ONE + timedelta(seconds=3), ip="198.51.100.1"),
+            click(link, on_the_second, ip="198.51.100.1"),  # earlier: sorted before
+            click(link, DAY_ONE + timedelta(minutes=20), ip="198.51.100.1"),  # next UTC day
+            click(link, DAY_ONE, ip="198.51.100.2", is_bot=True, country=None),
+            quoted,
+            OrphanRecord(uuid.uuid4(), "go.example.com", f"nope-{link.slug}", DAY_ONE, False),
+        ]
+
+    records, mirrored = batch(by_records), batch(by_lines)
+    for record, twin in zip(records, mirrored, strict=True):
+        if isinstance(record, ClickRecord) and isinstance(twin, ClickRecord):
+            twin.visitor_hash = record.visitor_hash
+    write_records(session.connection(), records, DAY_ONE)
+    lines = [encode(record) for record in mirrored]
+    assert write_lines_pg(session.connection(), lines, DAY_ONE, None)[0] == 5
+    assert write_lines_pg(session.connection(), lines[:2], DAY_ONE, None)[0] == 2  # replayed
+
+    def columns(link: Link) -> list[tuple[object, ...]]:
+        rows = [
+            (row.occurred_at, row.referrer_domain, row.country, row.device, row.os,
+             row.browser, row.is_bot, row.bot_name, row.is_unique, row.method)
+            for row in stored(session, link)
+        ]  # fmt: skip
+        return sorted(rows, key=repr)
+
+    assert len(columns(by_lines)) == 5
+    assert columns(by_lines) == columns(by_records)
+    assert {row.id for row in stored(session, by_lines)} == {
+        record.id for record in mirrored if isinstance(record, ClickRecord)
+    }
+    orphans = session.scalars(
+        sa.select(OrphanVisit.slug).where(OrphanVisit.slug.like("nope-%"))
+    ).all()
+    assert sorted(orphans) == sorted([f"nope-{by_records.slug}", f"nope-{by_lines.slug}"])
+    with pytest.raises(ValueError, match="not a click record"):
+        write_lines_pg(session.connection(), [lines[0], b'["x", 1]'], DAY_ONE, None)

@@ -54,6 +54,7 @@ from microreach.links.writer import (
     decode,
     encode,
     is_transient,
+    write_lines_pg,
     write_records,
 )
 from microreach.observability import metrics
@@ -320,25 +321,60 @@ class ClickConsumer:
 
     def _write(self, entries: Sequence[tuple[bytes, dict[bytes, bytes]]]) -> int:
         """Commit the entries' records, then acknowledge the entries; the records written."""
-        good: list[tuple[bytes, Record]] = []
-        for entry_id, values in entries:
-            for line in values.get(FIELD, b"").splitlines() or [b""]:
-                try:
-                    good.append((entry_id, decode(line)))
-                except ValueError as exc:
-                    self._dead(entry_id, line, str(exc))
-        for start in range(0, len(good), self._batch_size):
-            chunk = good[start : start + self._batch_size]
+        lines = [
+            (entry_id, line)
+            for entry_id, values in entries
+            for line in values.get(FIELD, b"").splitlines() or [b""]
+        ]
+        written = 0
+        for start in range(0, len(lines), self._batch_size):
+            chunk = lines[start : start + self._batch_size]
             try:
-                self._commit([record for _, record in chunk])
+                written += self._commit_lines([line for _, line in chunk])
             except Exception as exc:
-                if len(chunk) == 1 and is_transient(exc):
-                    raise
+                if is_transient(exc):
+                    raise  # nothing acknowledged: the entries are read again
                 logger.warning("click batch of %d failed (%s); writing one by one", len(chunk), exc)
-                self._commit_singly(chunk)
+                written += self._write_decoded(chunk)
             self.stats.batches += 1
         self._ack([entry_id for entry_id, _ in entries])
-        self.stats.written += len(good)
+        self.stats.written += written
+        return written
+
+    def _commit_lines(self, lines: Sequence[bytes]) -> int:
+        """Write a batch of lines in one transaction (on PostgreSQL without building records:
+        writer.write_lines_pg, half the worker's CPU per click); the records written."""
+        started = time.perf_counter()
+        with self._database.sessions() as session, session.begin():
+            connection = session.connection()
+            if connection.dialect.name == "postgresql":
+                clicks, keys = write_lines_pg(connection, lines, utcnow(), self._seen)
+            else:
+                records = [decode(line) for line in lines]
+                keys = write_records(connection, records, utcnow(), self._seen)
+                clicks = sum(1 for record in records if isinstance(record, ClickRecord))
+        self._seen.add_all(keys)
+        metrics.CLICKS_WRITTEN.inc(clicks)
+        metrics.CLICK_WRITE_LAG.observe(time.perf_counter() - started)
+        return len(lines)
+
+    def _write_decoded(self, chunk: Sequence[tuple[bytes, bytes]]) -> int:
+        """A batch that failed as a whole: each line decoded (one that is not a record goes to
+        the dead letters), the records committed together, else one by one."""
+        good: list[tuple[bytes, Record]] = []
+        for entry_id, line in chunk:
+            try:
+                good.append((entry_id, decode(line)))
+            except ValueError as exc:
+                self._dead(entry_id, line, str(exc))
+        if not good:
+            return 0
+        try:
+            self._commit([record for _, record in good])
+        except Exception as exc:
+            if len(good) == 1 and is_transient(exc):
+                raise
+            self._commit_singly(good)
         return len(good)
 
     def _commit_singly(self, chunk: Sequence[tuple[bytes, Record]]) -> None:
