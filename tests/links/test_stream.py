@@ -29,6 +29,7 @@ from microreach.links.stream import (
     ClickTransportError,
     StreamWriter,
     sender_name,
+    volatility_warning,
 )
 from microreach.links.writer import OrphanRecord, decode, encode
 from tests.links.conftest import Tenant
@@ -282,3 +283,48 @@ def test_a_sender_whose_connection_dropped_reconnects(
     lines = sum(len(values[b"r"].splitlines()) for _, values in entries)
     assert lines == 1 + outcomes.count("stored")
     admin.close()
+
+
+def test_redis_settings_that_can_lose_accepted_clicks_are_named() -> None:
+    assert volatility_warning({"appendonly": "yes", "appendfsync": "always"}) is None
+    assert volatility_warning({"appendonly": "yes", "appendfsync": "everysec"}) is None
+    memory_only = volatility_warning({"appendonly": "no", "appendfsync": "everysec"})
+    assert memory_only is not None
+    assert "appendonly no" in memory_only and "appendonly yes" in memory_only
+    unflushed = volatility_warning({"appendonly": "yes", "appendfsync": "no"})
+    assert unflushed is not None and "appendfsync no" in unflushed
+    assert volatility_warning({}) is None  # a server that does not report them
+
+
+def test_the_worker_and_the_redirect_warn_about_the_redis_they_find(
+    database: Database, redis_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    expected = volatility_warning(client.config_get("append*"))
+    client.close()
+    consumer = ClickConsumer(redis_url, database, name="careful", block_ms=10)
+    assert consumer.volatility() == expected
+    consumer.close()
+
+    async def start_and_stop() -> None:
+        writer = StreamWriter(redis_url, batch_size=8)
+        await writer.start()
+        await writer.stop()
+
+    with caplog.at_level("INFO", logger="microreach.links.stream"):
+        asyncio.run(start_and_stop())
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warnings == ([f"click stream: {expected}"] if expected else [])
+
+
+def test_an_unreachable_redis_does_not_stop_the_redirect_from_starting(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def start_and_stop() -> None:
+        writer = StreamWriter("redis://127.0.0.1:1/0", batch_size=8, timeout_s=0.5)
+        await writer.start()
+        await writer.stop()
+
+    with caplog.at_level("INFO", logger="microreach.links.stream"):
+        asyncio.run(start_and_stop())
+    assert any("persistence not checked" in r.getMessage() for r in caplog.records)

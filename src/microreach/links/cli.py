@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
 from types import FrameType
 from typing import Annotated
 
+import redis
 import typer
 
 from microreach.config import get_settings
@@ -64,6 +66,10 @@ def click_worker_command(
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     typer.echo(f"click worker {consumer.name}: reading the click stream", err=True)
+    with contextlib.suppress(redis.RedisError, OSError):  # run() waits for Redis itself
+        warning = consumer.volatility()
+        if warning:
+            typer.echo(f"click worker {consumer.name}: warning: {warning}", err=True)
     try:
         consumer.run(stop)
     finally:

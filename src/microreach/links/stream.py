@@ -77,6 +77,38 @@ def sender_name() -> str:
     return f"microreach-clicks-{socket.gethostname()}-{os.getpid()}"
 
 
+def volatility_warning(config: dict[str, str]) -> str | None:
+    """What a Redis server's persistence settings (`CONFIG GET append*`) put at risk, or None
+    when it keeps what it acknowledged: the click stream is where a scale-profile click is
+    durable once its 302 left, so a Redis that loses its memory on restart loses clicks."""
+    appendonly = config.get("appendonly")
+    fsync = config.get("appendfsync")
+    if appendonly is None:
+        return None  # not a setting this server reports: nothing to say
+    fix = "run it with `appendonly yes` and `appendfsync always` or `everysec` (docs/production.md)"
+    if appendonly != "yes":
+        return (
+            "Redis keeps the click stream in memory only (appendonly no): clicks not yet "
+            f"written by a click worker are lost if Redis restarts; {fix}"
+        )
+    if fsync == "no":
+        return (
+            "Redis appends the click stream to its log but leaves flushing it to the operating "
+            "system (appendfsync no): a crash of the machine loses up to about 30 s of clicks; "
+            f"{fix}"
+        )
+    return None
+
+
+def _config(answer: Any) -> dict[str, str]:
+    return {
+        (k.decode() if isinstance(k, bytes) else str(k)): (
+            v.decode() if isinstance(v, bytes) else str(v)
+        )
+        for k, v in dict(answer).items()
+    }
+
+
 class ClickTransportError(Exception):
     """Redis did not take the click: the redirect answers 503, nothing was accepted."""
 
@@ -111,6 +143,20 @@ class StreamWriter:
         self._tasks = [
             asyncio.create_task(self._run(), name=f"click-stream-{n}") for n in range(self._senders)
         ]
+        await self._warn_if_volatile()
+
+    async def _warn_if_volatile(self) -> None:
+        """Log what the stream's Redis settings put at risk; an unreachable Redis (the redirect
+        answers 503 until it is back) or one that refuses CONFIG is not an error here."""
+        assert self._pool is not None
+        client = aioredis.Redis(connection_pool=self._pool)
+        try:
+            warning = volatility_warning(_config(await client.config_get("append*")))
+        except (redis.RedisError, OSError) as exc:
+            logger.info("click stream: Redis persistence not checked (%s)", exc)
+            return
+        if warning:
+            logger.warning("click stream: %s", warning)
 
     async def stop(self) -> None:
         if not self._tasks:
@@ -250,6 +296,14 @@ class ClickConsumer:
         if self._client is not None:
             self._client.close()
             self._client = None
+
+    def volatility(self) -> str | None:
+        """What the stream's Redis settings put at risk (volatility_warning), None when it
+        keeps what it acknowledged or does not let CONFIG be read."""
+        try:
+            return volatility_warning(_config(self._redis().config_get("append*")))
+        except redis.ResponseError:
+            return None
 
     def run(self, stop: Any = None) -> None:
         """Loop until `stop` (a threading.Event or None for ever); survive outages."""
