@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -427,3 +428,10 @@ def test_the_worker_line_path_stores_what_the_record_path_stores(
     assert sorted(orphans) == sorted([f"nope-{by_records.slug}", f"nope-{by_lines.slug}"])
     with pytest.raises(ValueError, match="not a click record"):
         write_lines_pg(session.connection(), [lines[0], b'["x", 1]'], DAY_ONE, None)
+    # A malformed id is one element PostgreSQL refuses, not a comma that shifts the arrays.
+    record = mirrored[0]
+    assert isinstance(record, ClickRecord)
+    shifted = f"{record.id},{uuid.uuid4()}".encode()  # two ids if the comma were read as one
+    forged = encode(record).replace(str(record.id).encode(), shifted)
+    with pytest.raises(psycopg.errors.DataError, match="uuid"), session.begin_nested():
+        write_lines_pg(session.connection(), [forged], DAY_ONE, None)

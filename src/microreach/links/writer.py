@@ -677,6 +677,7 @@ def _new_visitors_pg(driver: Any, keys: list[VisitorKey]) -> set[VisitorKey]:
     """Inserts the (link, day, visitor) keys and returns those that were new, as the same
     text keys: arrays go as literals and rows come back as text (see PG_CLICKS_SQL), so no
     UUID or date object is built on either side."""
+    quoted: dict[str | None, str] = {None: "NULL"}
     with driver.cursor() as cursor:
         cursor.execute(
             "INSERT INTO link_visitors (link_id, day, visitor_hash) "
@@ -684,9 +685,9 @@ def _new_visitors_pg(driver: Any, keys: list[VisitorKey]) -> set[VisitorKey]:
             "ON CONFLICT DO NOTHING "
             "RETURNING replace(link_id::text, '-', ''), to_char(day, 'YYYY-MM-DD'), visitor_hash",
             (
-                _pg_array([key[0] for key in keys]),
-                _pg_array([key[1] for key in keys]),
-                _pg_texts([key[2] for key in keys], {None: "NULL"}),
+                _pg_texts([key[0] for key in keys], quoted),
+                _pg_texts([key[1] for key in keys], quoted),
+                _pg_texts([key[2] for key in keys], quoted),
             ),
         )
         rows = cursor.fetchall()
@@ -764,10 +765,12 @@ def write_lines_pg(
         new_visitors = _new_visitors_pg(driver, unknown) if unknown else set()
         unique = _unique_flags(click_keys, new_visitors)
         quoted: dict[str | None, str] = {None: "NULL"}
+        # Every text is quoted, ids too: a malformed value is then one element that
+        # PostgreSQL refuses, never a comma that shifts the columns' arrays against each other.
         params = (
             now,
-            _pg_array([row[1] for row in clicks]),
-            _pg_array([row[2] for row in clicks]),
+            _pg_texts([row[1] for row in clicks], quoted),
+            _pg_texts([row[2] for row in clicks], quoted),
             _pg_texts([row[3] for row in clicks], quoted),
             _pg_texts([row[4] for row in clicks], quoted),
             _pg_texts([row[5] for row in clicks], quoted),
