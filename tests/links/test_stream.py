@@ -328,3 +328,38 @@ def test_an_unreachable_redis_does_not_stop_the_redirect_from_starting(
     with caplog.at_level("INFO", logger="microreach.links.stream"):
         asyncio.run(start_and_stop())
     assert any("persistence not checked" in r.getMessage() for r in caplog.records)
+
+
+def test_clicks_delivered_twice_in_fresh_entries_are_stored_once(
+    session: Session,
+    database: Database,
+    link_settings: Settings,
+    tenant: Tenant,
+    redis_url: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """First reads are copied on PostgreSQL (COPY, no ON CONFLICT); an entry whose clicks are
+    already stored (delivered twice) rolls the copy back and is inserted instead."""
+    link = make_link(session, link_settings, tenant)
+    records = [click(link, ip=f"203.0.113.{n}") for n in range(8)]
+    _send(redis_url, list(records))
+    client = redis.Redis.from_url(redis_url)
+    raw: Any = client.xrange(STREAM)
+    consumer = ClickConsumer(redis_url, database, name="twice", block_ms=10, linger_ms=0)
+    while consumer.step():
+        pass
+    for _, values in raw:  # the same clicks again, as new entries
+        client.xadd(STREAM, values)
+    extra = click(link, ip="203.0.113.99")
+    _send(redis_url, [extra])  # a new click in a later entry of the same read
+    with caplog.at_level("INFO", logger="microreach.links.stream"):
+        while consumer.step():
+            pass
+    rows = stored(session, link)
+    assert sorted(row.id for row in rows) == sorted(r.id for r in [*records, extra])
+    assert sum(row.is_unique for row in rows) == 9
+    assert consumer.stats.dead == 0 and client.xlen(STREAM) == 0
+    if session.connection().dialect.name == "postgresql":
+        assert any("held a stored id" in r.getMessage() for r in caplog.records)
+    consumer.close()
+    client.close()

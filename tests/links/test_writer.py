@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import orjson
 import psycopg
 import pytest
 import sqlalchemy as sa
@@ -375,20 +376,18 @@ def test_seen_visitors_skip_the_insert_and_keep_uniques_right(
 def test_the_worker_line_path_stores_what_the_record_path_stores(
     session: Session, link_settings: Settings, tenant: Tenant
 ) -> None:
-    """write_lines_pg (the click worker's path on PostgreSQL) against write_records: the same
-    rows, uniques and orphans from the same records, replays stored once; a line that is not
-    a record is refused as a whole batch (the worker then writes the lines one by one)."""
+    """write_lines_pg (the click worker's path on PostgreSQL), inserting and copying, against
+    write_records: the same rows, uniques and orphans from the same records, replays stored
+    once by the insert and refused whole by the copy; a line that is not a record is refused
+    as a whole batch (the worker then writes the lines one by one)."""
     if session.connection().dialect.name != "postgresql":
         pytest.skip("the line path is PostgreSQL's")
-    by_records, by_lines = (
-        make_link(session, link_settings, tenant),
-        make_link(session, link_settings, tenant),
-    )
+    by_records, by_insert, by_copy = (make_link(session, link_settings, tenant) for _ in "abc")
 
     def batch(link: Link) -> list[Record]:
         on_the_second = DAY_ONE.replace(microsecond=0)  # ISO text without a fraction
         quoted = ClickRecord(
-            uuid.uuid4(), link.id, DAY_ONE, 'quo"te\\d.example', None, "desktop",
+            uuid.uuid4(), link.id, DAY_ONE, 'quo"te\\d.exa\tmple', None, "desktop",
             "Windows", "Edge", False, None, "GET", "f" * 32, DAY_ONE.date(),
         )  # fmt: skip
         return [
@@ -400,14 +399,19 @@ def test_the_worker_line_path_stores_what_the_record_path_stores(
             OrphanRecord(uuid.uuid4(), "go.example.com", f"nope-{link.slug}", DAY_ONE, False),
         ]
 
-    records, mirrored = batch(by_records), batch(by_lines)
-    for record, twin in zip(records, mirrored, strict=True):
-        if isinstance(record, ClickRecord) and isinstance(twin, ClickRecord):
-            twin.visitor_hash = record.visitor_hash
+    records = batch(by_records)
     write_records(session.connection(), records, DAY_ONE)
-    lines = [encode(record) for record in mirrored]
-    assert write_lines_pg(session.connection(), lines, DAY_ONE, None)[0] == 5
-    assert write_lines_pg(session.connection(), lines[:2], DAY_ONE, None)[0] == 2  # replayed
+    lines: dict[bool, list[bytes]] = {}
+    for copy, link in ((False, by_insert), (True, by_copy)):
+        mirrored = batch(link)
+        for record, twin in zip(records, mirrored, strict=True):
+            if isinstance(record, ClickRecord) and isinstance(twin, ClickRecord):
+                twin.visitor_hash = record.visitor_hash
+        lines[copy] = [encode(record) for record in mirrored]
+        assert write_lines_pg(session.connection(), lines[copy], DAY_ONE, None, copy=copy)[0] == 5
+    assert write_lines_pg(session.connection(), lines[False][:2], DAY_ONE, None)[0] == 2  # replay
+    with pytest.raises(psycopg.errors.UniqueViolation), session.begin_nested():
+        write_lines_pg(session.connection(), lines[True][:2], DAY_ONE, None, copy=True)
 
     def columns(link: Link) -> list[tuple[object, ...]]:
         rows = [
@@ -417,21 +421,23 @@ def test_the_worker_line_path_stores_what_the_record_path_stores(
         ]  # fmt: skip
         return sorted(rows, key=repr)
 
-    assert len(columns(by_lines)) == 5
-    assert columns(by_lines) == columns(by_records)
-    assert {row.id for row in stored(session, by_lines)} == {
-        record.id for record in mirrored if isinstance(record, ClickRecord)
-    }
+    assert len(columns(by_records)) == 5
+    assert columns(by_insert) == columns(by_records) == columns(by_copy)
+    for link in (by_insert, by_copy):
+        assert {row.id for row in stored(session, link)} == {
+            uuid.UUID(orjson.loads(line)[1]) for line in lines[link is by_copy][:5]
+        }
     orphans = session.scalars(
         sa.select(OrphanVisit.slug).where(OrphanVisit.slug.like("nope-%"))
     ).all()
-    assert sorted(orphans) == sorted([f"nope-{by_records.slug}", f"nope-{by_lines.slug}"])
+    links = (by_records, by_insert, by_copy)
+    assert sorted(orphans) == sorted(f"nope-{link.slug}" for link in links)
     with pytest.raises(ValueError, match="not a click record"):
-        write_lines_pg(session.connection(), [lines[0], b'["x", 1]'], DAY_ONE, None)
+        write_lines_pg(session.connection(), [lines[False][0], b'["x", 1]'], DAY_ONE, None)
     # A malformed id is one element PostgreSQL refuses, not a comma that shifts the arrays.
-    record = mirrored[0]
-    assert isinstance(record, ClickRecord)
-    shifted = f"{record.id},{uuid.uuid4()}".encode()  # two ids if the comma were read as one
-    forged = encode(record).replace(str(record.id).encode(), shifted)
+    line = lines[False][0]
+    click_id = orjson.loads(line)[1]
+    shifted = f"{click_id},{uuid.uuid4()}".encode()  # two ids if the comma were read as one
+    forged = line.replace(click_id.encode(), shifted)
     with pytest.raises(psycopg.errors.DataError, match="uuid"), session.begin_nested():
         write_lines_pg(session.connection(), [forged], DAY_ONE, None)

@@ -41,6 +41,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import psycopg
 import redis
 import redis.asyncio as aioredis
 from redis.asyncio.connection import AbstractConnection
@@ -51,6 +52,7 @@ from microreach.links.writer import (
     ClickRecord,
     Record,
     SeenVisitors,
+    VisitorKey,
     decode,
     encode,
     is_transient,
@@ -357,7 +359,7 @@ class ClickConsumer:
             self._next_claim = 0.0
             metrics.CLICK_STREAM_LENGTH.set(client.xlen(STREAM))
             return 0
-        written = self._write(entries)
+        written = self._write(entries, fresh=not replay)
         if replay:
             self.stats.replayed += written
         if now >= self._next_length:
@@ -373,8 +375,11 @@ class ClickConsumer:
             return []
         return [(entry_id, values) for entry_id, values in answer[0][1] if values]
 
-    def _write(self, entries: Sequence[tuple[bytes, dict[bytes, bytes]]]) -> int:
-        """Commit the entries' records, then acknowledge the entries; the records written."""
+    def _write(
+        self, entries: Sequence[tuple[bytes, dict[bytes, bytes]]], *, fresh: bool = False
+    ) -> int:
+        """Commit the entries' records, then acknowledge the entries; the records written.
+        `fresh`: read for the first time (not a replay), so their clicks may be copied."""
         lines = [
             (entry_id, line)
             for entry_id, values in entries
@@ -384,7 +389,7 @@ class ClickConsumer:
         for start in range(0, len(lines), self._batch_size):
             chunk = lines[start : start + self._batch_size]
             try:
-                written += self._commit_lines([line for _, line in chunk])
+                written += self._commit_lines([line for _, line in chunk], fresh=fresh)
             except Exception as exc:
                 if is_transient(exc):
                     raise  # nothing acknowledged: the entries are read again
@@ -395,22 +400,32 @@ class ClickConsumer:
         self.stats.written += written
         return written
 
-    def _commit_lines(self, lines: Sequence[bytes]) -> int:
-        """Write a batch of lines in one transaction (on PostgreSQL without building records:
-        writer.write_lines_pg, half the worker's CPU per click); the records written."""
+    def _commit_lines(self, lines: Sequence[bytes], *, fresh: bool = False) -> int:
+        """Write a batch of lines in one transaction; the records written. On PostgreSQL the
+        records are not rebuilt (writer.write_lines_pg, half the worker's CPU per click) and
+        fresh clicks go in with COPY (a third less of PostgreSQL's time); a copy that meets
+        an id already stored is rolled back and the batch inserted with ON CONFLICT instead."""
         started = time.perf_counter()
-        with self._database.sessions() as session, session.begin():
-            connection = session.connection()
-            if connection.dialect.name == "postgresql":
-                clicks, keys = write_lines_pg(connection, lines, utcnow(), self._seen)
-            else:
-                records = [decode(line) for line in lines]
-                keys = write_records(connection, records, utcnow(), self._seen)
-                clicks = sum(1 for record in records if isinstance(record, ClickRecord))
+        try:
+            clicks, keys = self._commit_lines_once(lines, copy=fresh)
+        except psycopg.errors.UniqueViolation:
+            logger.info("click batch of %d held a stored id; inserting it instead", len(lines))
+            clicks, keys = self._commit_lines_once(lines, copy=False)
         self._seen.add_all(keys)
         metrics.CLICKS_WRITTEN.inc(clicks)
         metrics.CLICK_WRITE_LAG.observe(time.perf_counter() - started)
         return len(lines)
+
+    def _commit_lines_once(
+        self, lines: Sequence[bytes], *, copy: bool
+    ) -> tuple[int, list[VisitorKey]]:
+        with self._database.sessions() as session, session.begin():
+            connection = session.connection()
+            if connection.dialect.name == "postgresql":
+                return write_lines_pg(connection, lines, utcnow(), self._seen, copy=copy)
+            records = [decode(line) for line in lines]
+            keys = write_records(connection, records, utcnow(), self._seen)
+            return sum(1 for r in records if isinstance(r, ClickRecord)), keys
 
     def _write_decoded(self, chunk: Sequence[tuple[bytes, bytes]]) -> int:
         """A batch that failed as a whole: each line decoded (one that is not a record goes to

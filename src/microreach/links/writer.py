@@ -733,14 +733,25 @@ def _insert_clicks_pg(
 
 
 def write_lines_pg(
-    connection: Connection, lines: Sequence[bytes], now: datetime, seen: SeenVisitors | None
+    connection: Connection,
+    lines: Sequence[bytes],
+    now: datetime,
+    seen: SeenVisitors | None,
+    *,
+    copy: bool = False,
 ) -> tuple[int, list[VisitorKey]]:
     """`write_records` for lines as `encode` wrote them, on PostgreSQL, without building the
-    records: the batch is parsed in one orjson call and its text goes into the statements'
-    array literals as it is (PostgreSQL reads uuids with hyphens and ISO times itself). The
-    click worker's path; orphan visits (rare) still go through `decode`. Returns the clicks
-    written and their visitor keys. A line that is not a record raises ValueError and a
-    value PostgreSQL refuses raises its error: the caller then writes the lines one by one."""
+    records: the batch is parsed in one orjson call and its text goes to PostgreSQL as it is
+    (it reads uuids with hyphens and ISO times itself). The click worker's path; orphan
+    visits (rare) still go through `decode`. Returns the clicks written and their visitor
+    keys. A line that is not a record raises ValueError and a value PostgreSQL refuses raises
+    its error: the caller then writes the lines one by one.
+
+    With `copy`, the clicks go in with `COPY` instead of `INSERT ... ON CONFLICT DO NOTHING`:
+    a third less of PostgreSQL's time per click, but a click id already stored fails the whole
+    statement (psycopg.errors.UniqueViolation, the transaction to roll back). The worker
+    copies entries read for the first time, which hold new ids (a redirect sends a click
+    once), and inserts replays and any batch whose copy met a stored id."""
     try:
         rows = orjson.loads(b"[" + b",".join(lines) + b"]")
     except orjson.JSONDecodeError as exc:
@@ -764,29 +775,38 @@ def write_lines_pg(
         unknown = keys if seen is None else [key for key in keys if key not in seen]
         new_visitors = _new_visitors_pg(driver, unknown) if unknown else set()
         unique = _unique_flags(click_keys, new_visitors)
-        quoted: dict[str | None, str] = {None: "NULL"}
-        # Every text is quoted, ids too: a malformed value is then one element that
-        # PostgreSQL refuses, never a comma that shifts the columns' arrays against each other.
-        params = (
-            now,
-            _pg_texts([row[1] for row in clicks], quoted),
-            _pg_texts([row[2] for row in clicks], quoted),
-            _pg_texts([row[3] for row in clicks], quoted),
-            _pg_texts([row[4] for row in clicks], quoted),
-            _pg_texts([row[5] for row in clicks], quoted),
-            _pg_texts([row[6] for row in clicks], quoted),
-            _pg_texts([row[7] for row in clicks], quoted),
-            _pg_texts([row[8] for row in clicks], quoted),
-            _pg_array(["t" if row[9] else "f" for row in clicks]),
-            _pg_texts([row[10] for row in clicks], quoted),
-            _pg_array(["t" if flag else "f" for flag in unique]),
-            _pg_texts([row[11] for row in clicks], quoted),
-        )
-        with driver.cursor() as cursor:
-            cursor.execute(PG_CLICKS_SQL, params)
+        if copy:
+            _copy_clicks_pg(driver, clicks, unique, now)
+        else:
+            # Every text is quoted, ids too: a malformed value is then one element that
+            # PostgreSQL refuses, never a comma that shifts the columns' arrays.
+            quoted: dict[str | None, str] = {None: "NULL"}
+            params = (
+                now,
+                # id, link id, time, referrer, country, device, OS, browser
+                *(_pg_texts([row[i] for row in clicks], quoted) for i in range(1, 9)),
+                _pg_array(["t" if row[9] else "f" for row in clicks]),
+                _pg_texts([row[10] for row in clicks], quoted),
+                _pg_array(["t" if flag else "f" for flag in unique]),
+                _pg_texts([row[11] for row in clicks], quoted),
+            )
+            with driver.cursor() as cursor:
+                cursor.execute(PG_CLICKS_SQL, params)
     if orphans:
         _insert_orphans_pg(driver, orphans)
     return len(clicks), keys
+
+
+PG_COPY_CLICKS = f"COPY clicks ({CLICK_COLUMNS}) FROM STDIN"
+
+
+def _copy_clicks_pg(driver: Any, clicks: list[Any], unique: Sequence[bool], now: datetime) -> None:
+    """The clicks through COPY, in CLICK_COLUMNS order (psycopg escapes each value)."""
+    with driver.cursor() as cursor, cursor.copy(PG_COPY_CLICKS) as copy:
+        write = copy.write_row
+        for row, flag in zip(clicks, unique, strict=True):
+            write((row[1], row[2], row[3], now, row[4], row[5], row[6], row[7], row[8],
+                   bool(row[9]), row[10], flag, row[11]))  # fmt: skip
 
 
 _WIRE_ORDER = itemgetter(3, 2)
