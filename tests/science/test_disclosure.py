@@ -231,29 +231,70 @@ def test_synthetic_sponsored_posts_against_the_generators_truth() -> None:
     assert sponsored_missed == 0 and organic_flagged == 0
 
 
+def assert_summary_is_post_by_post(
+    posts: list[PostObservation], own: tuple[str, ...], brands: frozenset[str] = frozenset()
+) -> int:
+    """disclosure_summary's figures are those of detect_disclosure on every live post; returns
+    how many posts were sponsored."""
+    live = [p for p in posts if not p.deleted]
+    each = [detect_disclosure(p, own_handles=own, brand_handles=brands) for p in live]
+    summary = disclosure_summary(posts, own_handles=own, brand_handles=brands)
+    undisclosed = sorted(
+        (r for r in each if r.likely_undisclosed), key=lambda r: r.posted_at, reverse=True
+    )
+    markers: dict[str, int] = {}
+    for r in each:
+        for m in dict.fromkeys(x.casefold() for x in r.markers):
+            markers[m] = markers.get(m, 0) + 1
+    captions = [p.caption for p in posts]
+    assert summary.posts == len(each), captions
+    assert summary.sponsored == sum(r.is_sponsored for r in each), captions
+    assert summary.disclosed == sum(r.disclosed for r in each), captions
+    assert summary.examples == tuple(undisclosed[:3]), captions
+    assert summary.markers == markers, captions
+    assert list(summary.markers.values()) == sorted(summary.markers.values(), reverse=True)
+    return summary.sponsored
+
+
 def test_the_summary_counts_what_detect_disclosure_finds_post_by_post() -> None:
-    """disclosure_summary skips building most posts' results; its figures must be those of
-    detect_disclosure on every post (synthetic accounts with sponsored and organic posts)."""
+    """disclosure_summary searches an account's captions at once and skips building most
+    posts' results; its figures must be those of detect_disclosure on every post (synthetic
+    accounts with sponsored and organic posts)."""
     checked = 0
     for s in scenarios(5, 1):
-        posts = [p for p in s.observation.posts if not p.deleted]
-        each = [detect_disclosure(p, own_handles=(s.handle,)) for p in posts]
-        summary = disclosure_summary(s.observation.posts, own_handles=(s.handle,))
-        undisclosed = sorted(
-            (r for r in each if r.likely_undisclosed), key=lambda r: r.posted_at, reverse=True
-        )
-        markers: dict[str, int] = {}
-        for r in each:
-            for m in dict.fromkeys(x.casefold() for x in r.markers):
-                markers[m] = markers.get(m, 0) + 1
-        assert summary.posts == len(each)
-        assert summary.sponsored == sum(r.is_sponsored for r in each)
-        assert summary.disclosed == sum(r.disclosed for r in each)
-        assert summary.examples == tuple(undisclosed[:3])
-        assert summary.markers == markers
-        assert list(summary.markers.values()) == sorted(summary.markers.values(), reverse=True)
-        checked += summary.sponsored
+        checked += assert_summary_is_post_by_post(list(s.observation.posts), (s.handle,))
     assert checked > 50
+
+
+# Pieces of captions that reach every way a marker or a commercial sign is found, at line
+# starts and caption ends, in brackets, in any case, next to characters whose lower case is
+# longer ('İ') or depends on the next letter ('Σ').
+_PIECES = [
+    "#ad", "#Ad", "#adventure", "ad#ad", "##ad", "#werbung", "#sponsorisé", "Ad:", "AD |",
+    "*Werbung*", "Werbung", "Anzeige ", "[ad]", "(Anzeige)", "{spon}", "(", "[", "Sponsored by",
+    "in partnership with", "paid  partnership", "@glowlab", "@brand_official", "x@y.com",
+    "code GLOW15", "Code: summer", "20% off", "amzn.to/x", "link in bio", "thanks to @shop",
+    "\n", "\n\n", " ", "\t", "é", "İ", "İİİİİİİİ", "ς", "Σ", "ad", "partner", "_", "-", ":", "|",
+]  # fmt: skip
+
+
+def test_the_summary_matches_post_by_post_detection_on_random_captions() -> None:
+    rng = random.Random(11)
+    sponsored = 0
+    for _ in range(1_500):
+        posts = []
+        for day in range(rng.randint(0, 6)):
+            caption = "".join(rng.choices(_PIECES, k=rng.randint(0, 8)))
+            hashtags = tuple(rng.sample(["Ad", "#sponsored", "ootd", "fashion"], rng.randint(0, 2)))
+            mentions = tuple(rng.sample(["glowlab", "me", "friend"], rng.randint(0, 1)))
+            posts.append(
+                post(
+                    caption, paid=rng.random() < 0.1, days=day, hashtags=hashtags,
+                    mentions=mentions, deleted=rng.random() < 0.1,
+                )
+            )  # fmt: skip
+        sponsored += assert_summary_is_post_by_post(posts, ("me",), frozenset({"glowlab"}))
+    assert sponsored > 1_000
 
 
 def test_sign_first_patterns_match_their_look_behind_definitions() -> None:

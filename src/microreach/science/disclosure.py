@@ -155,6 +155,9 @@ class Evidence:
     end: int | None = None
 
 
+_PAID_FLAG = Evidence(EvidenceKind.PAID_FLAG, "paid partnership", "platform")
+
+
 @dataclass(frozen=True)
 class PostDisclosure:
     """Whether a post is sponsored, how it was disclosed, and what suggests an undisclosed ad."""
@@ -208,7 +211,7 @@ def _disclosures(post: PostObservation, lower: str) -> list[Evidence]:
     """find_disclosures with the caption already lower-cased."""
     found: list[Evidence] = []
     if post.is_paid_partnership:
-        found.append(Evidence(EvidenceKind.PAID_FLAG, "paid partnership", "platform"))
+        found.append(_PAID_FLAG)
     caption = post.caption
     tags_in_caption: set[str] = set()
     if "#" in lower and _MARKER_TAG_GATE.search(lower) is not None:
@@ -361,20 +364,21 @@ def disclosure_summary(
     """Sponsored and likely undisclosed posts of one account (deleted posts left out).
 
     The same as detect_disclosure on every post, without building the result of a post that
-    is neither disclosed nor likely undisclosed (most posts): only counts and markers leave it.
+    is neither disclosed nor likely undisclosed (most posts): only counts and markers leave
+    it. A post that mentions no one cannot be a likely undisclosed ad (_likely_sponsored
+    needs a brand mention), so its commercial evidence is not looked for.
     """
     own = {h.lstrip("@").casefold() for h in own_handles}
-    looked = disclosed = 0
+    live = [post for post in posts if not post.deleted]
+    disclosed = 0
     found: list[PostDisclosure] = []  # the likely undisclosed posts, in post order
     markers: Counter[str] = Counter()
     as_of: datetime | None = None
-    for post in posts:
-        if post.deleted:
-            continue
-        looked += 1
+    for post in live:
         if as_of is None or post.posted_at > as_of:
             as_of = post.posted_at
-        lower = post.caption.lower()
+        caption = post.caption
+        lower = caption.lower()
         disclosures = _disclosures(post, lower)
         if disclosures:
             disclosed += 1
@@ -387,6 +391,8 @@ def disclosure_summary(
                 )
             )
             continue
+        if not post.mentions and "@" not in caption:
+            continue  # no brand mention, so not a likely undisclosed ad (_likely_sponsored)
         evidence = _commercial(post, lower, own)
         if evidence and _likely_sponsored(evidence, brand_handles):
             found.append(
@@ -397,9 +403,10 @@ def disclosure_summary(
                     disclosures=(),
                     likely_undisclosed=True,
                     evidence=tuple(evidence),
-                    caption=post.caption,
+                    caption=caption,
                 )
             )
+    looked = len(live)
     undisclosed = sorted(found, key=lambda r: r.posted_at, reverse=True)
     sponsored = disclosed + len(undisclosed)
     return DisclosureSummary(
