@@ -5,11 +5,12 @@ database holding 1,000 links, and a bare ASGI app that returns 302 to every requ
 server software and options; drives each with wrk (1 thread, 32 connections, 10 s, a browser
 user agent) over one link and over 1,000 links (a random slug per request), and prints requests
 per second, p50 and p99 latency, 302 responses, clicks recorded in the database once the
-writer has caught up (and how long that took after the load), the ratio to the bare app and the
-peak resident memory of the server. The 1,000-link run sends each slug
-from its own client address (X-Forwarded-For, which uvicorn trusts from 127.0.0.1), so
-countries, visitor hashes and uniques are worked out for 1,000 visitors. The microreach server
-serves both runs, so its memory after the second run shows whether it grows.
+writer has caught up (and how long that took after the load), the server's CPU time per
+request, the ratio to the bare app and the peak resident memory of the server. The
+1,000-link run sends each slug from its own client address (X-Forwarded-For, which uvicorn
+trusts from 127.0.0.1), so countries, visitor hashes and uniques are worked out for 1,000
+visitors. The microreach server serves both runs, so its memory after the second run shows
+whether it grows.
 
 Targets (issue 4, embedded profile): at least 40% of the bare app, p99 under 10 ms, clicks
 recorded == 302 responses (plus at most the requests in flight when wrk stopped), under 300 MB.
@@ -29,6 +30,7 @@ stream is drained.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import re
 import shutil
@@ -96,6 +98,8 @@ class Result:
     p99_ms: float
     non_3xx: int
     peak_mb: float
+    cpu_us: float = float("nan")  # server CPU (user + system) per request, microseconds
+    worker_us: float = float("nan")  # the click worker's CPU per click (scale profile)
 
 
 def free_port() -> int:
@@ -178,6 +182,10 @@ class Server:
                 time.sleep(0.1)
         raise SystemExit("server did not start within 30 s")
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU the server's processes used so far (read once; no polling)."""
+        return sum(cpu_seconds(process) for process in self._tree())
+
     def _tree(self) -> list[psutil.Process]:
         root = psutil.Process(self.process.pid)
         return [root, *root.children(recursive=True)]
@@ -207,6 +215,11 @@ class Server:
         self._stop.set()
         self.process.terminate()
         self.process.wait(timeout=30)
+
+
+def cpu_seconds(process: psutil.Process) -> float:
+    times = process.cpu_times()
+    return float(times.user + times.system)
 
 
 def run_wrk(port: int, path: str, lua: Path | None, seconds: int, connections: int) -> Result:
@@ -286,15 +299,23 @@ def main() -> None:
         clicks_before = 0
         try:
             for name, path, script in runs:
+                used = server.cpu_seconds()
+                worker_used = cpu_seconds(psutil.Process(worker.pid)) if worker else 0.0
                 mine = run_wrk(server.port, path, script, args.duration, args.connections)
+                mine.cpu_us = per_request_us(server.cpu_seconds() - used, mine.requests)
                 mine.name, mine.peak_mb = name, server.peak_mb
                 stopped = time.monotonic()
                 if worker is not None:
                     drain(args.redis_url)
                 clicks = settled_clicks(url) - clicks_before
+                if worker is not None:
+                    worker_used = cpu_seconds(psutil.Process(worker.pid)) - worker_used
+                    mine.worker_us = per_request_us(worker_used, clicks)
                 caught_up = time.monotonic() - stopped
                 clicks_before += clicks
+                used = bare.cpu_seconds()
                 baseline = run_wrk(bare.port, path, script, args.duration, args.connections)
+                baseline.cpu_us = per_request_us(bare.cpu_seconds() - used, baseline.requests)
                 baseline.name, baseline.peak_mb = name, bare.peak_mb
                 results.append((mine, baseline, clicks, caught_up))
         finally:
@@ -304,6 +325,10 @@ def main() -> None:
                 worker.terminate()
                 worker.wait(timeout=30)
     report(results, url, args.profile)
+
+
+def per_request_us(seconds: float, requests: int) -> float:
+    return seconds / requests * 1e6 if requests else float("nan")
 
 
 def settled_clicks(url: str, timeout: float = 60.0) -> int:
@@ -338,7 +363,7 @@ def report(results: list[tuple[Result, Result, int, float]], url: str, profile: 
     print(f"redirect benchmark: wrk 1 thread, uvicorn 1 process, {database}")
     print(f"machine: {os.cpu_count()} CPUs, load average {load} (1, 5, 15 min) at the end")
     header = f"{'run':<12}{'app':<12}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'302s':>9}"
-    print(header + f"{'clicks':>9}{'peak MB':>9}{'ratio':>8}{'settled s':>11}")
+    print(header + f"{'clicks':>9}{'peak MB':>9}{'cpu us':>8}{'ratio':>8}{'settled s':>11}")
     for mine, bare, clicks, caught_up in results:
         ratio = mine.rps / bare.rps if bare.rps else float("nan")
         for label, result, recorded, shown_ratio, settled in (
@@ -349,11 +374,17 @@ def report(results: list[tuple[Result, Result, int, float]], url: str, profile: 
             print(
                 f"{result.name:<12}{label:<12}{result.rps:>10,.0f}{result.p50_ms:>9.2f}"
                 f"{result.p99_ms:>9.2f}{redirects:>9}{recorded:>9}{result.peak_mb:>9.0f}"
-                f"{shown_ratio:>8}{settled:>11}"
+                f"{result.cpu_us:>8.1f}{shown_ratio:>8}{settled:>11}"
             )
     print("targets: ratio >= 40%, p99 < 10 ms, clicks == 302s (+ in flight), peak < 300 MB")
     print("settled s: from the end of the load until every click was stored (the writer or the")
     print("click worker catching up; 0.5 s is the shortest the check can see)")
+    print("cpu us: CPU time (user + system) of the server process per request during the load,")
+    print("its threads included (the embedded click writer); the click worker, PostgreSQL and")
+    print("Redis of the scale profile are not in it")
+    for mine, _, _, _ in results:
+        if not math.isnan(mine.worker_us):
+            print(f"click worker ({mine.name}): {mine.worker_us:.1f} us CPU per click written")
 
 
 if __name__ == "__main__":
