@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from microreach.config import Settings
@@ -168,3 +170,56 @@ def test_connector_errors_are_counted_by_platform_and_kind() -> None:
     assert value() == before + 1
     assert metrics.error_kind(QuotaExceeded("youtube", "spent")) == "quota_exceeded"
     assert metrics.error_kind(TimeoutError()) == "timeout_error"
+
+
+def test_batched_observations_add_up_to_what_observe_would_have_recorded() -> None:
+    """BatchedHistogram counts in plain numbers and flushes per bucket: the Histogram then
+    holds exactly what observing each value would have put in it, bucket edges included."""
+    registry = CollectorRegistry()
+    buckets = (0.001, 0.01, 0.1)
+    plain = Histogram("plain_seconds", "plain", buckets=buckets, registry=registry)
+    batched_target = Histogram("batched_seconds", "batched", buckets=buckets, registry=registry)
+    batched = metrics.BatchedHistogram(batched_target, buckets, interval=3600.0)
+    values = [0.0, 0.0005, 0.001, 0.0011, 0.01, 0.05, 0.1, 0.2, 7.5, 0.001]
+    for value in values:
+        plain.observe(value)
+        batched.observe(value, time.perf_counter())
+
+    def samples(name: str) -> list[tuple[str, dict[str, str], float]]:
+        text = generate_latest(registry).decode()
+        return [
+            (s.name.replace(name, ""), s.labels, s.value)
+            for family in text_string_to_metric_families(text)
+            for s in family.samples
+            if s.name.startswith(name) and not s.name.endswith("_created")
+        ]
+
+    assert sample(generate_latest(registry).decode(), "batched_seconds_count") == 0  # pending
+    batched.flush()
+    assert samples("batched_seconds") == samples("plain_seconds")
+    assert sample(generate_latest(registry).decode(), "batched_seconds_count") == len(values)
+    batched.flush()  # nothing pending: nothing added twice
+    assert samples("batched_seconds") == samples("plain_seconds")
+
+
+def test_batched_observations_flush_after_the_interval_and_when_the_registry_is_read() -> None:
+    registry = CollectorRegistry()
+    target = Histogram("interval_seconds", "x", buckets=(0.1,), registry=registry)
+    batched = metrics.BatchedHistogram(target, (0.1,), interval=10.0)
+    start = time.perf_counter()
+    batched.observe(0.05, start)
+    assert registry.get_sample_value("interval_seconds_count") == 0
+    batched.observe(0.05, start + 11.0)  # ten seconds after the last flush: both flushed
+    assert registry.get_sample_value("interval_seconds_count") == 2
+
+    before = metrics.REGISTRY.get_sample_value("microreach_redirect_duration_seconds_count")
+    metrics.REDIRECT_TIMES.observe(0.0002, time.perf_counter())
+    # The default registry flushes batched observations before it reads any metric.
+    after = metrics.REGISTRY.get_sample_value("microreach_redirect_duration_seconds_count")
+    assert after == (before or 0) + 1
+
+
+def test_a_batched_histogram_needs_the_buckets_of_its_histogram() -> None:
+    target = Histogram("mismatch_seconds", "x", buckets=(0.1, 1.0), registry=CollectorRegistry())
+    with pytest.raises(ValueError, match="mismatch_seconds"):
+        metrics.BatchedHistogram(target, (0.1,), interval=1.0)
