@@ -433,47 +433,46 @@ class Redirector:
         self.cache.close()
 
     async def answer(self, scope: Scope) -> Answer:
-        if not self._timed:
-            return await self._answer(scope)
+        """The answer to one slug request, timed into `microreach_redirect_duration_seconds`
+        when metrics are on (in this coroutine, not in a wrapper around it: one frame less per
+        request on the hot path)."""
         started = time.perf_counter()
         try:
-            return await self._answer(scope)
-        finally:
-            now = time.perf_counter()
-            metrics.REDIRECT_TIMES.observe(now - started, now)
-
-    async def _answer(self, scope: Scope) -> Answer:
-        method: str = scope["method"]
-        slug: str = scope["path"][1:]
-        headers = dict(scope["headers"])
-        host = _host(headers.get(b"host", b""))
-        link = self.cache.cached(host, slug)
-        if link is MISS:
+            method: str = scope["method"]
+            slug: str = scope["path"][1:]
+            headers = dict(scope["headers"])
+            host = _host(headers.get(b"host", b""))
+            link = self.cache.cached(host, slug)
+            if link is MISS:
+                try:
+                    link = await self.cache.get(host, slug) if _plausible(slug) else None
+                except Exception:
+                    # Not in the cache and the database cannot say: a moment's outage, not a 404.
+                    logger.warning("link lookup failed; answering 503", exc_info=True)
+                    return Answer(503, UNAVAILABLE_HEADERS, UNAVAILABLE_PAGE)
+            if link is None or not link.enabled:
+                if link is None and method == "GET":
+                    await self._record_orphan(host, slug, headers)
+                return Answer(404, HTML_HEADERS, NOT_FOUND_PAGE)
+            now = utcnow()
+            if link.expires_at is not None and link.expires_at <= now:
+                if link.fallback_url is not None:
+                    return _redirect(link.fallback_url)
+                return Answer(410, HTML_HEADERS, GONE_PAGE)
+            if method != "GET":
+                return _redirect(link.plain_location)
+            click_id = _click_ids.next()
             try:
-                link = await self.cache.get(host, slug) if _plausible(slug) else None
+                await self.writer.record(self._click(click_id, link, now, headers, scope))
             except Exception:
-                # Not in the cache and the database cannot say: a moment's outage, not a 404.
-                logger.warning("link lookup failed; answering 503", exc_info=True)
+                # Not durable, so not accepted: the visitor retries; the link still works.
+                logger.warning("click not recorded; answering 503", exc_info=True)
                 return Answer(503, UNAVAILABLE_HEADERS, UNAVAILABLE_PAGE)
-        if link is None or not link.enabled:
-            if link is None and method == "GET":
-                await self._record_orphan(host, slug, headers)
-            return Answer(404, HTML_HEADERS, NOT_FOUND_PAGE)
-        now = utcnow()
-        if link.expires_at is not None and link.expires_at <= now:
-            if link.fallback_url is not None:
-                return _redirect(link.fallback_url)
-            return Answer(410, HTML_HEADERS, GONE_PAGE)
-        if method != "GET":
-            return _redirect(link.plain_location)
-        click_id = _click_ids.next()
-        try:
-            await self.writer.record(self._click(click_id, link, now, headers, scope))
-        except Exception:
-            # Not durable, so not accepted: the visitor retries; the link still works.
-            logger.warning("click not recorded; answering 503", exc_info=True)
-            return Answer(503, UNAVAILABLE_HEADERS, UNAVAILABLE_PAGE)
-        return _redirect(link.location(click_id.hex))
+            return _redirect(link.location(click_id.hex))
+        finally:
+            if self._timed:
+                ended = time.perf_counter()
+                metrics.REDIRECT_TIMES.observe(ended - started, ended)
 
     def _click(
         self,
