@@ -14,7 +14,8 @@ from microreach.accounts.enums import ApiScope
 from microreach.campaigns.models import Campaign
 from microreach.config import Settings
 from microreach.db.session import Database
-from microreach.links.models import Click, Link
+from microreach.links.clickids import click_id_at
+from microreach.links.models import Click, ClickMark, Link
 from tests.factories import make_account
 from tests.links.conftest import Tenant, make_tenant
 from tests.links.test_api import make_campaign
@@ -77,9 +78,24 @@ def make_link(
     return link
 
 
+def store_click(session: Session, click: Click) -> Click:
+    """A click put in as a click writer would: with the mark of its link-hour, so the rollup
+    jobs see it."""
+    session.add(click)
+    session.merge(
+        ClickMark(
+            recorded_at=click.recorded_at,
+            link_id=click.link_id,
+            hour=click.occurred_at.replace(minute=0, second=0, microsecond=0),
+        )
+    )
+    session.flush()
+    return click
+
+
 def make_click(session: Session, link: Link, occurred_at: datetime, *, bot: bool = False) -> Click:
     click = Click(
-        id=uuid.uuid4(),
+        id=click_id_at(occurred_at),
         link_id=link.id,
         occurred_at=occurred_at,
         recorded_at=occurred_at,
@@ -91,6 +107,4 @@ def make_click(session: Session, link: Link, occurred_at: datetime, *, bot: bool
         is_unique=True,
         method="GET",
     )
-    session.add(click)
-    session.flush()
-    return click
+    return store_click(session, click)

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from microreach.kit.clock import utcnow
+from microreach.links.clickids import ClickIds
 from microreach.links.models import Click, OrphanVisit
-from microreach.links.redirect import ClickIds
 from tests.links.conftest import Tenant
 from tests.links.test_api import DESTINATION, create
 from tests.web.support import TestClient, app_of

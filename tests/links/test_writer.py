@@ -21,15 +21,17 @@ from microreach.config import Settings
 from microreach.db.session import Database
 from microreach.kit.clock import as_utc
 from microreach.links import repository, service
-from microreach.links.models import Click, ClickRollup, Link, OrphanVisit
-from microreach.links.tasks import rollup_clicks
+from microreach.links.clickids import click_id_at
+from microreach.links.models import Click, ClickMark, ClickRollup, Link, OrphanVisit
+from microreach.links.tasks import SETTLE, rollup_clicks
 from microreach.links.visitors import utc_day, visitor_hash
 from microreach.links.writer import (
+    MARK_EVERY_S,
     ClickRecord,
     ClickWriter,
     OrphanRecord,
     Record,
-    SeenVisitors,
+    WriterMemory,
     _utc_text,
     encode,
     uuid_of_text,
@@ -68,7 +70,7 @@ def click(
 ) -> ClickRecord:
     day = utc_day(at)
     return ClickRecord(
-        id=click_id or uuid.uuid4(),
+        id=click_id or click_id_at(at),
         link_id=link.id,
         occurred_at=at,
         referrer_domain="instagram.com",
@@ -355,9 +357,9 @@ def test_seen_visitors_skip_the_insert_and_keep_uniques_right(
     session: Session, link_settings: Settings, tenant: Tenant
 ) -> None:
     link = make_link(session, link_settings, tenant)
-    mine, theirs = SeenVisitors(size=2), SeenVisitors(size=2)
+    mine, theirs = WriterMemory(size=2), WriterMemory(size=2)
     first = click(link)
-    mine.add_all(write_records(session.connection(), [first], DAY_ONE, mine))
+    mine.remember(write_records(session.connection(), [first], DAY_ONE, mine))
     # Known to this process: no insert, not unique.
     again = click(link, DAY_ONE + timedelta(minutes=1))
     write_records(session.connection(), [again], DAY_ONE, mine)
@@ -423,6 +425,9 @@ def test_the_worker_line_path_stores_what_the_record_path_stores(
 
     assert len(columns(by_records)) == 5
     assert columns(by_insert) == columns(by_records) == columns(by_copy)
+    hours = {DAY_ONE.replace(minute=0), DAY_ONE.replace(minute=0) + timedelta(hours=1)}
+    for link in (by_records, by_insert, by_copy):
+        assert {hour for at, marked, hour in marks(session) if marked == link.id} == hours
     for link in (by_insert, by_copy):
         assert {row.id for row in stored(session, link)} == {
             uuid.UUID(orjson.loads(line)[1]) for line in lines[link is by_copy][:5]
@@ -441,3 +446,119 @@ def test_the_worker_line_path_stores_what_the_record_path_stores(
     forged = line.replace(click_id.encode(), shifted)
     with pytest.raises(psycopg.errors.DataError, match="uuid"), session.begin_nested():
         write_lines_pg(session.connection(), [forged], DAY_ONE, None)
+
+
+def marks(session: Session) -> list[tuple[datetime, uuid.UUID, datetime]]:
+    rows = session.execute(sa.select(ClickMark.recorded_at, ClickMark.link_id, ClickMark.hour))
+    return sorted((as_utc(r), link_id, as_utc(h)) for r, link_id, h in rows)
+
+
+def test_marks_are_written_every_few_seconds_per_link_hour_once_committed(
+    session: Session, link_settings: Settings, tenant: Tenant
+) -> None:
+    """A writer marks each (link, hour) of a batch unless it committed a mark of it less than
+    MARK_EVERY_S ago; a batch that did not commit (no `remember`) leaves nothing trusted."""
+    first, second = (
+        make_link(session, link_settings, tenant),
+        make_link(session, link_settings, tenant),
+    )
+    hour = DAY_ONE.replace(minute=0)
+    next_hour = hour + timedelta(hours=1)
+    memory = WriterMemory(size=100)
+    t0 = DAY_ONE + timedelta(seconds=1)
+    written = write_records(
+        session.connection(), [click(first), click(second), click(first, ip="198.51.100.1")],
+        t0, memory,
+    )  # fmt: skip
+    assert sorted(written.marks) == sorted(
+        (link.id.hex, "2026-03-01 23") for link in (first, second)
+    )
+    memory.remember(written)
+    # A second later: nothing new to mark, except the link-hour never marked.
+    t1 = t0 + timedelta(seconds=1)
+    written = write_records(
+        session.connection(), [click(first), click(first, next_hour + timedelta(minutes=1))],
+        t1, memory,
+    )  # fmt: skip
+    assert written.marks == [(first.id.hex, "2026-03-02 00")]
+    # Not remembered (as if its transaction had rolled back): the next batch marks it again.
+    t2 = t1 + timedelta(seconds=1)
+    written = write_records(
+        session.connection(), [click(first, next_hour + timedelta(minutes=2))], t2, memory
+    )
+    assert written.marks == [(first.id.hex, "2026-03-02 00")]
+    memory.remember(written)
+    # MARK_EVERY_S after the first mark, the first hour is marked again.
+    t3 = t0 + timedelta(seconds=MARK_EVERY_S)
+    written = write_records(session.connection(), [click(second)], t3, memory)
+    assert written.marks == [(second.id.hex, "2026-03-01 23")]
+    assert marks(session) == sorted([
+        (t0, first.id, hour), (t0, second.id, hour), (t1, first.id, next_hour),
+        (t2, first.id, next_hour), (t3, second.id, hour),
+    ])  # fmt: skip
+
+
+def test_a_click_committed_just_after_its_link_hours_mark_is_rolled_up(
+    session: Session, link_settings: Settings, tenant: Tenant
+) -> None:
+    """The second batch writes no mark (its link-hour was marked a second before), yet the
+    rollup run that reads the first batch's mark counts it: the run reads the whole hour."""
+    link = make_link(session, link_settings, tenant)
+    memory = WriterMemory(size=100)
+    t0 = DAY_ONE + timedelta(seconds=1)
+    memory.remember(write_records(session.connection(), [click(link)], t0, memory))
+    late = write_records(
+        session.connection(), [click(link, ip="198.51.100.1")], t0 + timedelta(seconds=1), memory
+    )
+    assert late.marks == []
+    rollup_clicks(session, link_settings, t0 + SETTLE + timedelta(seconds=1))
+    assert rollups(session, link) == [
+        (DAY_ONE.replace(minute=0), "FR", "mobile", "instagram.com", False, 2, 2)
+    ]
+
+
+def test_rollups_count_a_click_in_the_hour_it_occurred_whatever_its_id_says(
+    session: Session, link_settings: Settings, tenant: Tenant
+) -> None:
+    """An hour's clicks are read by id range, widened by CLOCK_SLACK: a click whose id time
+    (read a moment apart from `occurred_at`) is across the hour's edge counts in its hour."""
+    link = make_link(session, link_settings, tenant)
+    edge = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
+    ms = timedelta(milliseconds=1)
+    last = edge + timedelta(minutes=59, seconds=59)
+    write(
+        session,
+        [
+            click(link, edge - timedelta(microseconds=1), click_id=click_id_at(edge + 2 * ms)),
+            click(link, edge, click_id=click_id_at(edge - 2 * ms), ip="198.51.100.1"),
+            # Within CLOCK_SLACK (a minute) past the hour's end.
+            click(link, last, click_id=click_id_at(last + 30_000 * ms), ip="198.51.100.2"),
+        ],
+    )
+    rollup_clicks(session, link_settings, edge + timedelta(hours=3))
+    assert [(row[0], row[5]) for row in rollups(session, link)] == [
+        (edge - timedelta(hours=1), 1),
+        (edge, 2),
+    ]
+
+
+def test_retention_deletes_old_clicks_through_the_primary_key(
+    session: Session, link_settings: Settings, tenant: Tenant
+) -> None:
+    link = make_link(session, link_settings, tenant)
+    cutoff = DAY_ONE
+    ms = timedelta(milliseconds=1)
+    write(
+        session,
+        [
+            click(link, cutoff - timedelta(days=1)),
+            click(link, cutoff - timedelta(microseconds=1), click_id=click_id_at(cutoff + ms)),
+            click(link, cutoff, click_id=click_id_at(cutoff - ms)),
+            click(link, cutoff + timedelta(hours=1)),
+        ],
+    )
+    repository.delete_clicks_before(session, cutoff)
+    assert [row.occurred_at for row in stored(session, link)] == [
+        cutoff,
+        cutoff + timedelta(hours=1),
+    ]

@@ -3,7 +3,6 @@ the edge cases: no posts yet, zero cost, gifted-only creators, deleted posts, cu
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
@@ -12,10 +11,12 @@ from sqlalchemy.orm import Session
 from microreach.campaigns import ledger
 from microreach.config import Settings
 from microreach.kit.errors import NotFoundError
+from microreach.links.clickids import click_id_at
 from microreach.links.models import Click
 from microreach.links.tasks import rollup_clicks
 from microreach.reports import repository, service
 from microreach.reports.service import CampaignReport, CreatorLine
+from tests.conversions.conftest import store_click
 from tests.factories import make_account
 from tests.reports import campaign_world
 from tests.reports.campaign_world import DAY1, DAY2, World
@@ -210,9 +211,10 @@ def test_new_data_invalidates_the_cache(session: Session, world: World, settings
     # New raw clicks, rolled up by the real jobs.
     now = datetime.now(UTC)
     for _ in range(3):
-        session.add(
+        store_click(
+            session,
             Click(
-                id=uuid.uuid4(),
+                id=click_id_at(now),
                 link_id=world.links["b"].id,
                 occurred_at=now,
                 recorded_at=now + timedelta(seconds=1),
@@ -222,9 +224,8 @@ def test_new_data_invalidates_the_cache(session: Session, world: World, settings
                 is_bot=False,
                 is_unique=True,
                 method="GET",
-            )
+            ),
         )
-    session.flush()
     rollup_clicks(session, settings, now + timedelta(minutes=5))
     campaign_world.roll_up(session, now + timedelta(minutes=5))
     third = service.campaign_report(session, world.ctx, world.campaign.id)
@@ -271,9 +272,10 @@ def test_the_read_model_job_is_idempotent_and_incremental_equals_full(
     assert session.scalar(select(ReportState.version)) == version
     # New raw clicks on an old day, rolled up and refreshed incrementally ...
     now = datetime.now(UTC)
-    session.add(
+    store_click(
+        session,
         Click(
-            id=uuid.uuid4(),
+            id=click_id_at(DAY1 + timedelta(minutes=5)),
             link_id=world.links["a"].id,
             occurred_at=DAY1 + timedelta(minutes=5),
             recorded_at=now + timedelta(seconds=1),
@@ -284,9 +286,8 @@ def test_the_read_model_job_is_idempotent_and_incremental_equals_full(
             is_bot=False,
             is_unique=True,
             method="GET",
-        )
+        ),
     )
-    session.flush()
     rollup_clicks(session, settings, now + timedelta(minutes=5))
     refresh_click_days(session)
     assert session.scalar(select(ReportState.version)) == (version or 0) + 1

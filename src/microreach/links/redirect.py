@@ -25,7 +25,6 @@ import asyncio
 import contextlib
 import gc
 import logging
-import os
 import sys
 import time
 import uuid
@@ -50,20 +49,17 @@ from microreach.config import Settings, get_settings
 from microreach.db.session import Database
 from microreach.kit.clock import utcnow
 from microreach.links import agents, repository
+from microreach.links.clickids import ClickIds
 from microreach.links.destinations import with_click_id
 from microreach.links.geo import country_for
 from microreach.links.service import tagged_destination
 from microreach.links.slugs import RESERVED_PREFIXES, RESERVED_SLUGS
 from microreach.links.stream import StreamWriter
 from microreach.links.visitors import visitor_hash
-from microreach.links.writer import ClickRecord, ClickWriter, OrphanRecord, uuid_of_int
+from microreach.links.writer import ClickRecord, ClickWriter, OrphanRecord
 from microreach.observability import metrics
 
 CLICK_ID_MARK = "MRCLICKIDMARK"
-# Version 7 in bits 76-79, variant 0b10 in bits 62-63; RANDOM_MASK clears them in the 80 random
-# bits below the timestamp.
-UUID7_BITS = 0x7 << 76 | 0x2 << 62
-RANDOM_MASK = (1 << 80) - 1 ^ (0xF << 76 | 0x3 << 62)
 CHANNEL = "microreach:links-changed"
 JOURNAL_DIR = "click-journal"
 # The click writer's thread retakes the GIL after each SQLite call; with Python's default 5 ms
@@ -516,35 +512,6 @@ async def _flush_timings() -> None:
     while True:
         await asyncio.sleep(TIMINGS_FLUSH_S)
         metrics.REDIRECT_TIMES.flush()
-
-
-class ClickIds:
-    """Time-ordered random ids (UUID version 7: 48 bits of Unix milliseconds, 74 random bits).
-
-    New ids sort after older ones, so each batch of clicks adds to the end of the primary-key
-    index instead of touching one random index page per click (a random id's page is rarely in
-    the cache once the table is large); 74 random bits keep an id unguessable. The random bits
-    are cut from one `os.urandom` read per 409 ids, not one read each.
-    """
-
-    POOL_BYTES = 4090
-
-    def __init__(self) -> None:
-        self._pool = b""
-        self._at = 0
-        # A forked child must not hand out the ids its parent already holds.
-        os.register_at_fork(after_in_child=self.reset)
-
-    def reset(self) -> None:
-        self._pool, self._at = b"", 0
-
-    def next(self) -> uuid.UUID:
-        if self._at >= len(self._pool):
-            self._pool, self._at = os.urandom(self.POOL_BYTES), 0
-        random_bits = int.from_bytes(self._pool[self._at : self._at + 10])
-        self._at += 10
-        value = (time.time_ns() // 1_000_000) << 80 | random_bits & RANDOM_MASK
-        return uuid_of_int(value | UUID7_BITS)
 
 
 _click_ids = ClickIds()

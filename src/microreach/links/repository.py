@@ -13,9 +13,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from microreach.kit.clock import as_utc
+from microreach.links.clickids import id_range
 from microreach.links.models import (
     BioPage,
     BioPageItem,
+    ClickMark,
     ClickRollup,
     Link,
     LinksVersion,
@@ -356,19 +358,19 @@ def set_rollup_watermark(session: Session, name: str, until: datetime) -> None:
 def touched_link_hours(
     session: Session, recorded_from: datetime | None, recorded_until: datetime
 ) -> list[tuple[uuid.UUID, datetime]]:
-    """(link, UTC hour) pairs that have clicks recorded in [recorded_from, recorded_until)."""
-    if session.get_bind().dialect.name == "sqlite":
-        hour: sa.ColumnElement[str] = sa.func.strftime("%Y-%m-%d %H:00:00", ClickRow.occurred_at)
-    else:
-        hour = sa.func.date_trunc("hour", ClickRow.occurred_at)
-    query = sa.select(ClickRow.link_id, hour).where(ClickRow.recorded_at < recorded_until)
+    """(link, UTC hour) pairs that have clicks recorded in [recorded_from, recorded_until),
+    from the click writers' marks (ClickMark)."""
+    query = sa.select(ClickMark.link_id, ClickMark.hour).where(
+        ClickMark.recorded_at < recorded_until
+    )
     if recorded_from is not None:
-        query = query.where(ClickRow.recorded_at >= recorded_from)
-    pairs = []
-    for link_id, value in session.execute(query.distinct()):
-        start = as_utc(datetime.fromisoformat(value) if isinstance(value, str) else value)
-        pairs.append((link_id, start))
-    return pairs
+        query = query.where(ClickMark.recorded_at >= recorded_from)
+    return [(link_id, as_utc(hour)) for link_id, hour in session.execute(query.distinct())]
+
+
+def delete_marks_before(session: Session, recorded_before: datetime) -> None:
+    """Forget the marks every job has read (see reports.tasks)."""
+    session.execute(sa.delete(ClickMark).where(ClickMark.recorded_at < recorded_before))
 
 
 # Links per statement of a rollup rebuild (bound parameters stay far under SQLite's limit).
@@ -376,20 +378,19 @@ ROLLUP_LINKS_PER_STATEMENT = 500
 
 
 def rebuild_rollups(session: Session, hour_start: datetime, link_ids: Sequence[uuid.UUID]) -> None:
-    """Replace the rollup rows of one hour of the given links with counts of their raw clicks,
-    read from the hour's range of the (occurred_at, link_id) index."""
+    """Replace the rollup rows of one hour of the given links with counts of their raw clicks.
+
+    The hour's clicks are read once, from the primary key's range of ids of that hour
+    (links.clickids), and counted per link; only the given links' rows are replaced, so a
+    link whose raw clicks are gone (retention) keeps its rollups."""
     hour_end = hour_start + timedelta(hours=1)
+    low, high = id_range(hour_start, hour_end)
     country = sa.func.coalesce(ClickRow.country, "")
     referrer = sa.func.coalesce(ClickRow.referrer_domain, "")
-    ordered = sorted(set(link_ids))
-    for start in range(0, len(ordered), ROLLUP_LINKS_PER_STATEMENT):
-        chunk = ordered[start : start + ROLLUP_LINKS_PER_STATEMENT]
-        session.execute(
-            sa.delete(ClickRollup).where(
-                ClickRollup.hour == hour_start, ClickRollup.link_id.in_(chunk)
-            )
-        )
-        rows = session.execute(
+    wanted = set(link_ids)
+    rows = [
+        row
+        for row in session.execute(
             sa.select(
                 ClickRow.link_id,
                 country.label("country"),
@@ -400,29 +401,40 @@ def rebuild_rollups(session: Session, hour_start: datetime, link_ids: Sequence[u
                 sa.func.sum(sa.case((ClickRow.is_unique, 1), else_=0)).label("uniques"),
             )
             .where(
+                ClickRow.id >= low,
+                ClickRow.id < high,
                 ClickRow.occurred_at >= hour_start,
                 ClickRow.occurred_at < hour_end,
-                ClickRow.link_id.in_(chunk),
             )
             .group_by(ClickRow.link_id, country, ClickRow.device, referrer, ClickRow.is_bot)
-        ).all()
-        if rows:
-            session.execute(
-                sa.insert(ClickRollup),
-                [
-                    {
-                        "link_id": row.link_id,
-                        "hour": hour_start,
-                        "country": row.country,
-                        "device": row.device,
-                        "referrer": row.referrer,
-                        "is_bot": row.is_bot,
-                        "clicks": row.clicks,
-                        "uniques": int(row.uniques or 0),
-                    }
-                    for row in rows
-                ],
+        )
+        if row.link_id in wanted
+    ]
+    ordered = sorted(wanted)
+    for start in range(0, len(ordered), ROLLUP_LINKS_PER_STATEMENT):
+        chunk = ordered[start : start + ROLLUP_LINKS_PER_STATEMENT]
+        session.execute(
+            sa.delete(ClickRollup).where(
+                ClickRollup.hour == hour_start, ClickRollup.link_id.in_(chunk)
             )
+        )
+    if rows:
+        session.execute(
+            sa.insert(ClickRollup),
+            [
+                {
+                    "link_id": row.link_id,
+                    "hour": hour_start,
+                    "country": row.country,
+                    "device": row.device,
+                    "referrer": row.referrer,
+                    "is_bot": row.is_bot,
+                    "clicks": row.clicks,
+                    "uniques": int(row.uniques or 0),
+                }
+                for row in rows
+            ],
+        )
 
 
 def rollups_of(session: Session, link_id: uuid.UUID) -> list[ClickRollup]:
@@ -450,4 +462,9 @@ def delete_visitors_before(session: Session, day: date) -> None:
 
 
 def delete_clicks_before(session: Session, occurred_before: datetime) -> None:
-    session.execute(sa.delete(ClickRow).where(ClickRow.occurred_at < occurred_before))
+    # Through the primary key: every such click has an id below the floor of the time plus
+    # the clock slack (links.clickids).
+    high = id_range(occurred_before, occurred_before)[1]
+    session.execute(
+        sa.delete(ClickRow).where(ClickRow.id < high, ClickRow.occurred_at < occurred_before)
+    )

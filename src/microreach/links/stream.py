@@ -49,10 +49,9 @@ from redis.asyncio.connection import AbstractConnection
 from microreach.db.session import Database
 from microreach.kit.clock import utcnow
 from microreach.links.writer import (
-    ClickRecord,
     Record,
-    SeenVisitors,
-    VisitorKey,
+    WriterMemory,
+    Written,
     decode,
     encode,
     is_transient,
@@ -276,7 +275,7 @@ class ClickConsumer:
         self._claim_idle_ms = claim_idle_ms
         self._linger_s = linger_ms / 1000
         self._client: redis.Redis | None = None
-        self._seen = SeenVisitors(100_000)
+        self._memory = WriterMemory(100_000)
         self._own_pending = True  # read our own unacknowledged entries first
         self._next_claim = 0.0  # when to look for entries other workers abandoned
         self._next_length = 0.0  # when to read the stream's length for the metric again
@@ -408,25 +407,22 @@ class ClickConsumer:
         an id already stored is rolled back and the batch inserted with ON CONFLICT instead."""
         started = time.perf_counter()
         try:
-            clicks, keys = self._commit_lines_once(lines, copy=fresh)
+            written = self._commit_lines_once(lines, copy=fresh)
         except psycopg.errors.UniqueViolation:
             logger.info("click batch of %d held a stored id; inserting it instead", len(lines))
-            clicks, keys = self._commit_lines_once(lines, copy=False)
-        self._seen.add_all(keys)
-        metrics.CLICKS_WRITTEN.inc(clicks)
+            written = self._commit_lines_once(lines, copy=False)
+        self._memory.remember(written)
+        metrics.CLICKS_WRITTEN.inc(written.clicks)
         metrics.CLICK_WRITE_LAG.observe(time.perf_counter() - started)
         return len(lines)
 
-    def _commit_lines_once(
-        self, lines: Sequence[bytes], *, copy: bool
-    ) -> tuple[int, list[VisitorKey]]:
+    def _commit_lines_once(self, lines: Sequence[bytes], *, copy: bool) -> Written:
         with self._database.sessions() as session, session.begin():
             connection = session.connection()
             if connection.dialect.name == "postgresql":
-                return write_lines_pg(connection, lines, utcnow(), self._seen, copy=copy)
+                return write_lines_pg(connection, lines, utcnow(), self._memory, copy=copy)
             records = [decode(line) for line in lines]
-            keys = write_records(connection, records, utcnow(), self._seen)
-            return sum(1 for r in records if isinstance(r, ClickRecord)), keys
+            return write_records(connection, records, utcnow(), self._memory)
 
     def _write_decoded(self, chunk: Sequence[tuple[bytes, bytes]]) -> int:
         """A batch that failed as a whole: each line decoded (one that is not a record goes to
@@ -459,10 +455,9 @@ class ClickConsumer:
     def _commit(self, records: Sequence[Record]) -> None:
         started = time.perf_counter()
         with self._database.sessions() as session, session.begin():
-            keys = write_records(session.connection(), records, utcnow(), self._seen)
-        self._seen.add_all(keys)
-        clicks = sum(1 for record in records if isinstance(record, ClickRecord))
-        metrics.CLICKS_WRITTEN.inc(clicks)
+            written = write_records(session.connection(), records, utcnow(), self._memory)
+        self._memory.remember(written)
+        metrics.CLICKS_WRITTEN.inc(written.clicks)
         metrics.CLICK_WRITE_LAG.observe(time.perf_counter() - started)
 
     def _ack(self, ids: Sequence[bytes]) -> None:

@@ -1,11 +1,15 @@
 """Jobs of the links domain: hourly click rollups, built incrementally and safe to run twice.
 
-`rollup_clicks` reads the clicks recorded since its watermark (`clicks.recorded_at`, set by the
-writer), finds the (link, UTC hour) pairs they fall in, and rebuilds those rollup rows from the
-raw clicks, an hour at a time (that hour's clicks of its touched links in one read of the
-`(occurred_at, link_id)` index). Rebuilding (rather than adding) makes a rerun, an overlap or a
-replayed click harmless: the result depends only on the raw clicks. Clicks recorded in the last
-`SETTLE` are left for the next run, so a batch still committing is never half counted.
+`rollup_clicks` reads the (link, UTC hour) marks the click writers recorded since its watermark
+(links.models.ClickMark: written with the clicks, at most every `writer.MARK_EVERY_S` per
+link-hour and writer) and rebuilds those rollup rows from the raw clicks, an hour at a time
+(the hour's clicks read once, from the primary key's range of UUIDv7 ids). Rebuilding (rather
+than adding) makes a rerun, an overlap or a replayed click harmless: the result depends only on
+the raw clicks. Marks recorded in the last `SETTLE` are left for the next run, so a batch still
+committing is never half counted; and since SETTLE is far longer than MARK_EVERY_S, every click
+a writer committed without a mark of its own (its link-hour was marked a moment before) is
+committed by the time the run that reads that earlier mark reads the hour's clicks. The reports
+job (reports.tasks) deletes the marks once it has read them too.
 
 It also forgets visitor hashes of days before yesterday (they can no longer make a click
 unique) and, when MICROREACH_CLICK_RETENTION_DAYS is set, raw clicks older than that; their
@@ -28,8 +32,10 @@ from microreach.jobs import JobContext, NoArgs, job
 from microreach.links import repository
 from microreach.links.service import ROLLUP_NAME
 from microreach.links.visitors import utc_day
+from microreach.links.writer import MARK_EVERY_S
 
 SETTLE = timedelta(seconds=30)
+assert SETTLE.total_seconds() > 4 * MARK_EVERY_S
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from operator import attrgetter, itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from sqlalchemy import Connection, Engine
@@ -48,6 +48,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from microreach.db.session import Database
 from microreach.kit.clock import as_utc, utcnow
+from microreach.links.clickids import uuid_of_int
 from microreach.links.journal import ClickJournal, orphaned
 from microreach.observability import metrics
 
@@ -84,6 +85,8 @@ class OrphanRecord:
 
 Record = ClickRecord | OrphanRecord
 VisitorKey = tuple[str, str, str]
+# (link id as 32 hex digits, UTC hour as "YYYY-MM-DD HH"): a click_marks row to write.
+Mark = tuple[str, str]
 # A record, the future of the request waiting for its commit (None: answered from the
 # journal) and its journal segment (-1: not journaled).
 Pending = tuple[Record, "asyncio.Future[None] | None", int]
@@ -100,6 +103,9 @@ JOURNALED_COMMIT_INTERVAL_S = 0.05
 NO_AUTOCHECKPOINT = "microreach_no_autocheckpoint"
 WRITER_CACHE_KIB = 32 * 1024
 SEEN_VISITORS = 100_000
+# A writer marks a (link, hour) at most this often (links.models.ClickMark); the rollup job's
+# SETTLE (30 s) must exceed it plus the longest commit.
+MARK_EVERY_S = 5.0
 # Journaled clicks waiting for a commit, at most; past it requests wait for their commit again.
 MAX_BACKLOG = 20_000
 
@@ -139,7 +145,7 @@ class ClickWriter:
         self._busy = False
         self._stopping = False
         self._checkpointer: Checkpointer | None = None
-        self._seen = SeenVisitors(SEEN_VISITORS)
+        self._memory = WriterMemory(SEEN_VISITORS)
         self.replayed = 0
 
     async def start(self) -> None:
@@ -298,8 +304,8 @@ class ClickWriter:
             connection = session.connection()
             if self._checkpointer is not None:
                 self._checkpointer.take_over(connection)
-            keys = write_records(connection, records, utcnow(), self._seen)
-        self._seen.add_all(keys)
+            written = write_records(connection, records, utcnow(), self._memory)
+        self._memory.remember(written)
 
     def _replay(self) -> int:
         """Write the clicks of journals whose process died (on the writer's thread)."""
@@ -413,19 +419,6 @@ def decode(raw: bytes) -> Record:
     raise ValueError(f"not a click record: {raw[:80]!r}")
 
 
-def uuid_of_int(value: int) -> uuid.UUID:
-    """`uuid.UUID(int=value)` for a value known to fit 128 bits, at a third of the cost (the
-    constructor's argument checks): the same two attributes its `__init__` sets."""
-    made = object.__new__(uuid.UUID)
-    object.__setattr__(made, "int", value)
-    object.__setattr__(made, "is_safe", _SAFE_UNKNOWN)
-    return made
-
-
-# An enum member read through its class costs 0.2 µs on Python 3.11 (a descriptor call).
-_SAFE_UNKNOWN = uuid.SafeUUID.unknown
-
-
 def uuid_of_text(text: str) -> uuid.UUID:
     """`uuid.UUID(hex=text)` for 32 hex digits, hyphens allowed; ValueError otherwise."""
     digits = text.replace("-", "")
@@ -474,17 +467,25 @@ class Checkpointer:
                 logger.exception("WAL checkpoint failed")
 
 
-class SeenVisitors:
-    """(link, day, visitor) keys this process has committed, newest kept (FIFO-bounded).
+class WriterMemory:
+    """What this writer has committed, so later batches can skip database work. Used only from
+    the writer's thread (or the click worker's).
 
-    A key in here is known to be in `link_visitors`, so its clicks are not unique and the
-    insert can be skipped; keys not in here (or evicted) go to the database, whose primary key
-    decides across processes. Used only from the writer's thread.
+    - Visitors: (link, day, visitor) keys known to be in `link_visitors` (newest kept,
+      FIFO-bounded), so their clicks are not unique and the insert can be skipped; keys not in
+      here (or evicted) go to the database, whose primary key decides across processes.
+    - Marks: when this writer last committed a `click_marks` row of each (link, hour); a batch
+      adds one only when the last is MARK_EVERY old, so a busy link costs one mark row every
+      few seconds, not an index entry per click.
+
+    Both are remembered once the batch's transaction has committed (`remember`): a batch rolled
+    back leaves nothing behind that the next one would trust.
     """
 
     def __init__(self, size: int) -> None:
         self._size = size
         self._keys: dict[VisitorKey, None] = {}
+        self._marked: dict[Mark, float] = {}
 
     def __contains__(self, key: object) -> bool:
         return key in self._keys
@@ -497,39 +498,79 @@ class SeenVisitors:
                 del self._keys[next(iter(self._keys))]
             self._keys[key] = None
 
+    def due(self, marks: Iterable[Mark], now: datetime) -> list[Mark]:
+        """The marks a batch committed at `now` must write."""
+        since = now.timestamp() - MARK_EVERY_S
+        marked = self._marked
+        return [mark for mark in marks if marked.get(mark, -1.0) <= since]
+
+    def remember(self, written: Written) -> None:
+        """A batch's transaction committed: its visitors and marks are in the database."""
+        self.add_all(written.visitors)
+        if written.marks:
+            if len(self._marked) + len(written.marks) > self._size:
+                self._marked.clear()  # forgetting only costs a few extra mark rows
+            at = written.at.timestamp()
+            for mark in written.marks:
+                self._marked[mark] = at
+
+
+class Written(NamedTuple):
+    """What one `write_records` (or `write_lines_pg`) call wrote in its transaction."""
+
+    clicks: int
+    visitors: list[VisitorKey]
+    marks: list[Mark]
+    at: datetime
+
+
+def _due_marks(marks: Iterable[Mark], now: datetime, memory: WriterMemory | None) -> list[Mark]:
+    return list(marks) if memory is None else memory.due(marks, now)
+
 
 def write_records(
     connection: Connection,
     records: Sequence[Record],
     now: datetime,
-    seen: SeenVisitors | None = None,
-) -> list[VisitorKey]:
-    """Insert clicks (deciding uniqueness) and orphan visits in the connection's transaction;
-    returns the clicks' visitor keys, for `seen` once the transaction has committed."""
+    memory: WriterMemory | None = None,
+) -> Written:
+    """Insert clicks (deciding uniqueness), their link-hour marks and orphan visits in the
+    connection's transaction; what it wrote goes to `memory.remember` once that commits."""
     clicks = [record for record in records if isinstance(record, ClickRecord)]
-    # In the order of the (time, link) index, which they extend at its end (nearly sorted
-    # already: a linear pass).
+    # In time order, which extends the primary key at its end (nearly sorted already: a
+    # linear pass).
     clicks.sort(key=INDEX_ORDER)
     orphans = [record for record in records if isinstance(record, OrphanRecord)]
     driver: Any = connection.connection.driver_connection
     sqlite = connection.dialect.name == "sqlite"
     click_keys = _click_keys(clicks)
     keys = list(dict.fromkeys(click_keys))
+    marks: list[Mark] = []
     if clicks:
-        unknown = keys if seen is None else [key for key in keys if key not in seen]
+        unknown = keys if memory is None else [key for key in keys if key not in memory]
         new_visitors = (
             (_new_visitors_sqlite if sqlite else _new_visitors_pg)(driver, unknown)
             if unknown
             else set()
         )
         unique = _unique_flags(click_keys, new_visitors)
+        times = [_utc_text(c.occurred_at) for c in clicks]
         if sqlite:
-            _insert_clicks_sqlite(driver, clicks, click_keys, unique, now)
+            _insert_clicks_sqlite(driver, clicks, click_keys, times, unique, now)
         else:
-            _insert_clicks_pg(driver, clicks, unique, now)
+            _insert_clicks_pg(driver, clicks, times, unique, now)
+        marks = _due_marks(
+            dict.fromkeys(
+                [(key[0], text[:13]) for key, text in zip(click_keys, times, strict=True)]
+            ),
+            now,
+            memory,
+        )
+        if marks:
+            (_insert_marks_sqlite if sqlite else _insert_marks_pg)(driver, marks, now)
     if orphans:
         (_insert_orphans_sqlite if sqlite else _insert_orphans_pg)(driver, orphans)
-    return keys
+    return Written(len(clicks), keys, marks, now)
 
 
 def _unique_flags(click_keys: Sequence[VisitorKey], new_visitors: set[VisitorKey]) -> list[bool]:
@@ -620,6 +661,7 @@ def _insert_clicks_sqlite(
     driver: Any,
     clicks: Sequence[ClickRecord],
     click_keys: Sequence[VisitorKey],
+    times: Sequence[str],
     unique: Sequence[bool],
     now: datetime,
 ) -> None:
@@ -627,14 +669,25 @@ def _insert_clicks_sqlite(
     # Straight into one flat list: a row tuple each, flattened per chunk, was a sixth of this.
     flat: list[Any] = []
     extend = flat.extend
-    for c, key, flag in zip(clicks, click_keys, unique, strict=True):
+    for c, key, at, flag in zip(clicks, click_keys, times, unique, strict=True):
         extend((
-            c.id.hex, key[0], _utc_text(c.occurred_at), recorded, c.referrer_domain, c.country,
+            c.id.hex, key[0], at, recorded, c.referrer_domain, c.country,
             c.device, c.os, c.browser, 1 if c.is_bot else 0, c.bot_name, 1 if flag else 0,
             c.method,
         ))  # fmt: skip
     _insert_many(
         driver, f"INSERT INTO clicks ({CLICK_COLUMNS})", "ON CONFLICT (id) DO NOTHING", flat, 13
+    )
+
+
+def _insert_marks_sqlite(driver: Any, marks: Sequence[Mark], now: datetime) -> None:
+    recorded = _utc_text(now)
+    _insert_many(
+        driver,
+        "INSERT INTO click_marks (recorded_at, link_id, hour)",
+        "ON CONFLICT DO NOTHING",
+        [value for link, hour in marks for value in (recorded, link, hour + ":00:00.000000")],
+        3,
     )
 
 
@@ -710,14 +763,18 @@ PG_CLICKS_SQL = (
 
 
 def _insert_clicks_pg(
-    driver: Any, clicks: Sequence[ClickRecord], unique: Sequence[bool], now: datetime
+    driver: Any,
+    clicks: Sequence[ClickRecord],
+    times: Sequence[str],
+    unique: Sequence[bool],
+    now: datetime,
 ) -> None:
     quoted: dict[str | None, str] = {None: "NULL"}
     params = (
         now,
         _pg_array([c.id.hex for c in clicks]),
         _pg_array([c.link_id.hex for c in clicks]),
-        _pg_array([f'"{_utc_text(c.occurred_at)}+00"' for c in clicks]),
+        _pg_array([f'"{at}+00"' for at in times]),
         _pg_texts([c.referrer_domain for c in clicks], quoted),
         _pg_texts([c.country for c in clicks], quoted),
         _pg_texts([c.device for c in clicks], quoted),
@@ -732,14 +789,32 @@ def _insert_clicks_pg(
         cursor.execute(PG_CLICKS_SQL, params)
 
 
+PG_MARKS_SQL = (
+    "INSERT INTO click_marks (recorded_at, link_id, hour) "
+    "SELECT %s, * FROM unnest(%s::uuid[], %s::timestamptz[]) ON CONFLICT DO NOTHING"
+)
+
+
+def _insert_marks_pg(driver: Any, marks: Sequence[Mark], now: datetime) -> None:
+    with driver.cursor() as cursor:
+        cursor.execute(
+            PG_MARKS_SQL,
+            (
+                now,
+                _pg_array([link for link, _ in marks]),
+                _pg_array([f'"{hour}:00:00+00"' for _, hour in marks]),
+            ),
+        )
+
+
 def write_lines_pg(
     connection: Connection,
     lines: Sequence[bytes],
     now: datetime,
-    seen: SeenVisitors | None,
+    memory: WriterMemory | None,
     *,
     copy: bool = False,
-) -> tuple[int, list[VisitorKey]]:
+) -> Written:
     """`write_records` for lines as `encode` wrote them, on PostgreSQL, without building the
     records: the batch is parsed in one orjson call and its text goes to PostgreSQL as it is
     (it reads uuids with hyphens and ISO times itself). The click worker's path; orphan
@@ -772,7 +847,7 @@ def write_lines_pg(
     click_keys = [(row[2].replace("-", ""), row[13], row[12]) for row in clicks]
     keys = list(dict.fromkeys(click_keys))
     if clicks:
-        unknown = keys if seen is None else [key for key in keys if key not in seen]
+        unknown = keys if memory is None else [key for key in keys if key not in memory]
         new_visitors = _new_visitors_pg(driver, unknown) if unknown else set()
         unique = _unique_flags(click_keys, new_visitors)
         if copy:
@@ -792,9 +867,20 @@ def write_lines_pg(
             )
             with driver.cursor() as cursor:
                 cursor.execute(PG_CLICKS_SQL, params)
+    marks: list[Mark] = []
+    if clicks:
+        # Times are UTC ISO text: "YYYY-MM-DDTHH..."; a mark's hour is "YYYY-MM-DD HH".
+        hours = [f"{row[3][:10]} {row[3][11:13]}" for row in clicks]
+        marks = _due_marks(
+            dict.fromkeys([(key[0], hour) for key, hour in zip(click_keys, hours, strict=True)]),
+            now,
+            memory,
+        )
+        if marks:
+            _insert_marks_pg(driver, marks, now)
     if orphans:
         _insert_orphans_pg(driver, orphans)
-    return len(clicks), keys
+    return Written(len(clicks), keys, marks, now)
 
 
 PG_COPY_CLICKS = f"COPY clicks ({CLICK_COLUMNS}) FROM STDIN"

@@ -56,6 +56,7 @@ EXCLUDED: dict[str, str] = {
     "api_keys": "keys are secrets of the instance (hashed with its key); create new ones",
     "password_resets": "single-use secrets of the instance",
     "link_visitors": "daily visitor hashes exist only to decide uniques on the day",
+    "click_marks": "the rollup jobs' to-do list, read within minutes and then deleted",
     "login_attempts": "rate-limit counters of the instance",
 }
 CONTEXT_TABLES: dict[str, tuple[str, str]] = {

@@ -2,7 +2,8 @@
 
 `refresh_click_days` follows the links rollup job: it finds the (link, hour) pairs of the
 clicks recorded since its own watermark and before the rollup job's (so click_rollups already
-hold them), and rebuilds the (link, day) and (campaign, day) rows of those days from
+hold them) from the click writers' marks (links.models.ClickMark), deletes the marks both jobs
+have now read, and rebuilds the (link, day) and (campaign, day) rows of those days from
 click_rollups. Like the rollup job it rebuilds rather than adds, so running it twice changes
 nothing. The first run builds everything with one statement per table. Every run that changed
 something moves the read model's version, which is part of every report's cache key.
@@ -39,11 +40,14 @@ def refresh_click_days(session: Session) -> RefreshResult:
     if since is None:
         repository.rebuild_all(session)
         repository.set_state(session, until, changed=True)
+        links_repository.delete_marks_before(session, until)
         return RefreshResult(-1, until)
     pairs = links_repository.touched_link_hours(session, since, until)
     link_days = {(link_id, hour.date()) for link_id, hour in pairs}
     repository.rebuild_days(session, link_days)
     repository.set_state(session, until, changed=bool(link_days))
+    # Both jobs have read the marks recorded before `until` (the rollup job first).
+    links_repository.delete_marks_before(session, until)
     return RefreshResult(len(link_days), until)
 
 
