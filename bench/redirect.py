@@ -367,7 +367,7 @@ def report(results: list[tuple[Result, Result, int, float]], url: str, profile: 
     for mine, bare, clicks, caught_up in results:
         ratio = mine.rps / bare.rps if bare.rps else float("nan")
         for label, result, recorded, shown_ratio, settled in (
-            ("microreach", mine, str(clicks), f"{ratio:.0%}", f"{caught_up:.1f}"),
+            ("microreach", mine, str(clicks), f"{ratio:.1%}", f"{caught_up:.1f}"),
             ("bare ASGI", bare, "-", "", ""),
         ):
             redirects = result.requests - result.non_3xx

@@ -579,6 +579,16 @@ def _country(ip: str) -> str | None:
 
 
 async def send_answer(answer: Answer, send: Send, *, head: bool) -> None:
+    """Send an answer, after letting the other requests of this event-loop turn be answered
+    too: their responses then leave in one burst at the next turn instead of one at a time.
+
+    Each response written to a client that sleeps waiting for it wakes that client, and on a
+    virtual machine a wake-up costs the writer several microseconds of kernel time (an
+    inter-processor interrupt through the hypervisor): in bench/redirect.py that was a fifth of
+    the event loop's time. Responses written back to back mostly find the client awake. The
+    yield costs one more turn of the loop per request; it raised the redirect's throughput by
+    about a tenth and lowered its p99."""
+    await asyncio.sleep(0)
     headers = answer.headers
     if answer.body:
         headers = [*headers, (b"content-length", str(len(answer.body)).encode())]
