@@ -85,7 +85,8 @@ class OrphanRecord:
 
 Record = ClickRecord | OrphanRecord
 VisitorKey = tuple[str, str, str]
-# (link id as 32 hex digits, UTC hour as "YYYY-MM-DD HH"): a click_marks row to write.
+# (link id as 32 hex digits, UTC hour as "YYYY-MM-DD HH", or "YYYY-MM-DDTHH" from the click
+# worker's lines): a click_marks row to write.
 Mark = tuple[str, str]
 # A record, the future of the request waiting for its commit (None: answered from the
 # journal) and its journal segment (-1: not journaled).
@@ -869,10 +870,12 @@ def write_lines_pg(
                 cursor.execute(PG_CLICKS_SQL, params)
     marks: list[Mark] = []
     if clicks:
-        # Times are UTC ISO text: "YYYY-MM-DDTHH..."; a mark's hour is "YYYY-MM-DD HH".
-        hours = [f"{row[3][:10]} {row[3][11:13]}" for row in clicks]
+        # Times are UTC ISO text, so a mark's hour is its first 13 characters ("YYYY-MM-DDTHH",
+        # which PostgreSQL reads like "YYYY-MM-DD HH").
         marks = _due_marks(
-            dict.fromkeys([(key[0], hour) for key, hour in zip(click_keys, hours, strict=True)]),
+            dict.fromkeys(
+                [(key[0], row[3][:13]) for key, row in zip(click_keys, clicks, strict=True)]
+            ),
             now,
             memory,
         )
