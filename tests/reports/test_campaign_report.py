@@ -299,3 +299,44 @@ def test_the_read_model_job_is_idempotent_and_incremental_equals_full(
     report = service.campaign_report(session, world.ctx, world.campaign.id)
     countries = {value: human for value, human, _ in report.breakdowns["country"]}
     assert countries["IT"] == 1
+
+
+def test_marks_go_once_both_jobs_read_them_and_an_old_read_model_is_rebuilt(
+    session: Session, world: World, settings: Settings
+) -> None:
+    """The click writers' marks (links.models.ClickMark) are deleted by the reports job once it
+    has read them; the rollup job deletes marks older than MARKS_KEPT itself, and a read model
+    whose watermark is that old (its marks may be gone) is rebuilt whole."""
+    from sqlalchemy import func, select, update
+
+    from microreach.links.models import ClickMark
+    from microreach.links.tasks import MARKS_KEPT
+    from microreach.reports.models import ReportState
+    from microreach.reports.tasks import refresh_click_days
+
+    def marks() -> int:
+        return session.scalar(select(func.count()).select_from(ClickMark)) or 0
+
+    now = datetime.now(UTC)
+    store_click(
+        session,
+        Click(
+            id=click_id_at(now), link_id=world.links["a"].id, occurred_at=now,
+            recorded_at=now + timedelta(seconds=1), device="mobile", os="iOS", browser="Safari",
+            is_bot=False, is_unique=True, method="GET",
+        ),
+    )  # fmt: skip
+    refresh_click_days(session)
+    rollup_clicks(session, settings, now + timedelta(minutes=5))
+    assert marks() == 1  # read by the rollup job, not yet by the reports job
+    assert refresh_click_days(session).link_days == 1
+    assert marks() == 0
+    # A mark older than MARKS_KEPT before the rollup's watermark goes with the rollup job.
+    old = now - MARKS_KEPT - timedelta(hours=1)
+    session.add(ClickMark(recorded_at=old, link_id=world.links["a"].id, hour=old.replace(minute=0)))
+    session.flush()
+    rollup_clicks(session, settings, now + timedelta(minutes=10))
+    assert marks() == 0
+    # A read model last refreshed more than MARKS_KEPT ago is rebuilt, not patched.
+    session.execute(update(ReportState).values(recorded_until=now - MARKS_KEPT))
+    assert refresh_click_days(session).link_days == -1

@@ -36,6 +36,10 @@ from microreach.links.writer import MARK_EVERY_S
 
 SETTLE = timedelta(seconds=30)
 assert SETTLE.total_seconds() > 4 * MARK_EVERY_S
+# Marks older than this before the watermark are deleted here too, in case the reports job (which
+# deletes the marks as soon as it has read them) does not run; it rebuilds everything when its
+# own watermark is older than this.
+MARKS_KEPT = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,7 @@ def rollup_clicks(session: Session, settings: Settings, now: datetime) -> Rollup
     for hour in sorted(hours):
         repository.rebuild_rollups(session, hour, hours[hour])
     repository.set_rollup_watermark(session, ROLLUP_NAME, until)
+    repository.delete_marks_before(session, until - MARKS_KEPT)
     repository.delete_visitors_before(session, utc_day(now) - timedelta(days=1))
     if settings.click_retention_days:
         repository.delete_clicks_before(

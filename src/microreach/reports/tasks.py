@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from microreach.jobs.registry import JobContext, NoArgs, job
 from microreach.links import repository as links_repository
 from microreach.links.service import ROLLUP_NAME
+from microreach.links.tasks import MARKS_KEPT
 from microreach.reports import repository
 
 
@@ -37,7 +38,7 @@ def refresh_click_days(session: Session) -> RefreshResult:
     since = repository.clicks_until(session)
     if until is None or (since is not None and since >= until):
         return RefreshResult(0, since)
-    if since is None:
+    if since is None or since <= until - MARKS_KEPT:  # never run, or its marks may be gone
         repository.rebuild_all(session)
         repository.set_state(session, until, changed=True)
         links_repository.delete_marks_before(session, until)
