@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from microreach.kit.clock import as_utc
-from microreach.links.clickids import id_range
+from microreach.links.clickids import CLOCK_SLACK, id_floor, id_range
 from microreach.links.models import (
     BioPage,
     BioPageItem,
@@ -462,9 +462,9 @@ def delete_visitors_before(session: Session, day: date) -> None:
 
 
 def delete_clicks_before(session: Session, occurred_before: datetime) -> None:
-    # Through the primary key: every such click has an id below the floor of the time plus
+    # Through the primary key: every such click has an id time under `occurred_before` plus
     # the clock slack (links.clickids).
-    high = id_range(occurred_before, occurred_before)[1]
+    high = id_floor(occurred_before + CLOCK_SLACK)
     session.execute(
         sa.delete(ClickRow).where(ClickRow.id < high, ClickRow.occurred_at < occurred_before)
     )

@@ -538,9 +538,8 @@ def write_records(
     """Insert clicks (deciding uniqueness), their link-hour marks and orphan visits in the
     connection's transaction; what it wrote goes to `memory.remember` once that commits."""
     clicks = [record for record in records if isinstance(record, ClickRecord)]
-    # In time order, which extends the primary key at its end (nearly sorted already: a
-    # linear pass).
-    clicks.sort(key=INDEX_ORDER)
+    # In the order they happened (nearly sorted already: a linear pass).
+    clicks.sort(key=CLICK_ORDER)
     orphans = [record for record in records if isinstance(record, OrphanRecord)]
     driver: Any = connection.connection.driver_connection
     sqlite = connection.dialect.name == "sqlite"
@@ -612,8 +611,9 @@ def _click_keys(clicks: Sequence[ClickRecord]) -> list[VisitorKey]:
 # the event loop waits that long: chunks of at most 64 rows keep each hold near 0.3 ms. Chunks
 # are powers of two, so each table needs at most 7 statements in the driver's statement cache.
 SQLITE_MAX_ROWS = 64
-# (time, link id as a number): the (occurred_at, link_id) index's order, got in C.
-INDEX_ORDER = attrgetter("occurred_at", "link_id.int")
+# (time, link id as a number), got in C: a batch's clicks in the order they happened (so the
+# first click of a new visitor is the one marked unique), ties in a fixed order.
+CLICK_ORDER = attrgetter("occurred_at", "link_id.int")
 
 
 def _chunks(count: int) -> list[tuple[int, int]]:
@@ -843,7 +843,7 @@ def write_lines_pg(
                 raise ValueError(f"not a click record: {line[:80]!r}")
             orphans.append(record)
     driver: Any = connection.connection.driver_connection
-    # The (time, link) index's order; every time is UTC, so its ISO text sorts as the time.
+    # CLICK_ORDER's order; every time is UTC, so its ISO text sorts as the time.
     clicks.sort(key=_WIRE_ORDER)
     click_keys = [(row[2].replace("-", ""), row[13], row[12]) for row in clicks]
     keys = list(dict.fromkeys(click_keys))
