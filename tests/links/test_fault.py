@@ -11,18 +11,22 @@ import subprocess
 import sys
 import time
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from microreach.accounts.models import Organisation
+from microreach.config import Settings
 from microreach.db import migrate
 from microreach.db.engine import make_engine
 from microreach.kit.clock import utcnow
-from microreach.links.models import Link
+from microreach.links.models import ClickRollup, Link
+from microreach.links.tasks import rollup_clicks
 from tests.links.conftest import BROWSER_UA
 
 pytestmark = pytest.mark.slow
@@ -96,7 +100,7 @@ async def load(port: int, delivered: list[str], seconds: float) -> None:
         await asyncio.gather(*(worker(client) for _ in range(32)))
 
 
-def test_sigkill_mid_load_loses_no_delivered_click(tmp_path: Path) -> None:
+def test_sigkill_mid_load_loses_no_delivered_click(tmp_path: Path, settings: Settings) -> None:
     url = f"sqlite:///{tmp_path / 'crash.db'}"
     seed(url)
     port = free_port()
@@ -133,3 +137,10 @@ def test_sigkill_mid_load_loses_no_delivered_click(tmp_path: Path) -> None:
     assert total == len(stored)
     assert set(delivered) <= stored  # ids are stored as 32 hex digits, as mr_cid carries them
     assert len(stored) - len(delivered) <= 32  # at most the requests in flight at the kill
+    # After the kill and the replay, the rollups count every stored click once.
+    engine = make_engine(url)
+    with Session(engine) as session, session.begin():
+        rollup_clicks(session, settings, utcnow() + timedelta(minutes=1))
+        rolled = session.scalar(sa.select(sa.func.sum(ClickRollup.clicks)))
+    engine.dispose()
+    assert rolled == total
