@@ -498,6 +498,10 @@ def test_marks_are_written_every_few_seconds_per_link_hour_once_committed(
     ])  # fmt: skip
 
 
+def test_the_rollup_settles_far_longer_than_a_writer_waits_between_marks() -> None:
+    assert SETTLE.total_seconds() > 4 * MARK_EVERY_S
+
+
 def test_a_click_committed_just_after_its_link_hours_mark_is_rolled_up(
     session: Session, link_settings: Settings, tenant: Tenant
 ) -> None:

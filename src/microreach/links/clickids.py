@@ -51,7 +51,7 @@ def id_range(start: datetime, end: datetime) -> tuple[uuid.UUID, uuid.UUID]:
 
 
 def click_id_at(at: datetime, random_bits: int | None = None) -> uuid.UUID:
-    """A click id of the time `at` (for clicks built outside a redirect: imports, tests)."""
+    """A click id of the time `at`, for clicks built outside a redirect (the tests)."""
     bits = int.from_bytes(os.urandom(10)) if random_bits is None else random_bits
     return uuid_of_int(int(at.timestamp() * 1000) << 80 | bits & RANDOM_MASK | UUID7_BITS)
 
