@@ -119,6 +119,11 @@ def main() -> None:
     verdict = "meets" if projected <= TARGET_SECONDS_100K else "misses"
     print(f"100,000 creators    {projected:.0f} s projected at this rate ({verdict} the "
           f"{TARGET_SECONDS_100K:.0f} s target)")  # fmt: skip
+    # What the target leaves per account: every CPU busy for the whole target time.
+    cpus = os.cpu_count() or 1
+    budget = TARGET_SECONDS_100K * cpus / (100_000 * per_creator)
+    print(f"cpu budget          {budget * 1e6:,.0f} us per account on {cpus} CPUs for the target;"
+          f" this run used {cpu / accounts * 1e6:,.0f}")  # fmt: skip
 
 
 if __name__ == "__main__":
