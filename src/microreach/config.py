@@ -274,6 +274,12 @@ class Settings(BaseSettings):
         ge=0,
         description="Seconds between refreshes of due accounts (then rescoring); 0 turns it off.",
     )
+    schedule_score_seconds: int = Field(
+        default=300,
+        ge=0,
+        description="Seconds between scoring runs (`scores.rescore`: accounts with no score, "
+        "a stale one or one of older formulas); 0 turns it off.",
+    )
 
     @field_validator("log_level")
     @classmethod

@@ -11,14 +11,16 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
+from microreach.config import Settings
 from microreach.creators import views
 from microreach.creators.models import PlatformAccount
+from microreach.db.session import Database
 from microreach.scores import service
 from microreach.scores.models import AccountScore
 from microreach.synthetic import service as synthetic
 from tests.factories import make_account, make_creator
 from tests.scores.test_api import CAPTURED, NOW, make_baker
-from tests.web.support import TestClient, is_local, references
+from tests.web.support import TestClient, is_local, references, running_client
 
 
 def _signal_row(html: str, key: str, table: str = "authenticity") -> str:
@@ -148,7 +150,21 @@ def test_stale_and_unscored_accounts_say_what_to_run(
     html = client.get(f"/creators/{baker.creator_id}").text
 
     assert "<strong>Stale:</strong> newer data arrived" in html
-    assert "Not scored yet. Run <code>microreach score</code>" in html
+    assert "Not scored yet. The scoring job runs every 5 min and will score it" in html
+
+
+def test_without_the_scoring_job_the_page_says_to_run_the_command(
+    session: Session, settings: Settings, database: Database
+) -> None:
+    creator = make_creator(session)
+    make_account(session, creator, handle="fresh")
+    session.flush()
+    off = settings.model_copy(update={"schedule_score_seconds": 0})
+
+    with running_client(off, database) as client:
+        html = client.get(f"/creators/{creator.id}").text
+
+    assert "Not scored yet. Run <code>microreach score</code> to score it" in html
 
 
 def test_unknown_creator_still_404s(client: TestClient) -> None:

@@ -50,9 +50,13 @@ def test_a_clean_file_exits_0_and_reimports_as_unchanged(
     assert "2 rows, 2 imported (2 new" in first.output
     assert "ignored columns: category" in first.output
     assert "rows/s" in first.output
+    assert "score the new and changed accounts with `microreach score` (the scoring job" in (
+        first.output
+    )
     again = runner.invoke(cli_app, args, env=cli_env)
     assert again.exit_code == 0
     assert "0 new, 0 updated, 2 unchanged, 0 snapshots" in again.output
+    assert "microreach score" not in again.output
     assert accounts(tmp_path) == 2
     assert not (tmp_path / "c.rejects.csv").exists()
 

@@ -69,8 +69,11 @@ def test_upload_reports_every_bad_row_and_offers_the_rejects(
     rows = list(csv.DictReader(io.StringIO(download.text)))
     assert sorted(int(r["line"]) for r in rows) == sorted(BAD)
 
+    assert "The scoring job scores the new and changed accounts within 5 min." in html
+
     status, html = upload(member, "creators.csv", data)
     assert f"{len(GOOD)} unchanged" in html and "0 new" in html
+    assert "The scoring job scores" not in html  # nothing changed, nothing to score
 
 
 def test_upload_with_a_column_map_and_platform(member: TestClient) -> None:

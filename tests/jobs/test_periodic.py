@@ -26,6 +26,7 @@ from microreach.creators.models import PlatformAccount
 from microreach.jobs import enqueue
 from microreach.jobs.environment import Jobs
 from microreach.lists.models import CreatorList, CreatorListMember
+from microreach.scores import tasks as score_tasks
 from microreach.scores.models import AccountScore
 from tests.connectors.test_refresh import FakeConnector
 from tests.factories import make_account
@@ -181,6 +182,27 @@ def test_the_refresh_takes_campaign_members_first_then_rescores_what_changed(
     ids = [a.id for a in accounts]
     scored = session.scalars(sa.select(AccountScore).where(AccountScore.account_id.in_(ids)))
     assert {row.account_id for row in scored} == set(ids)
+
+
+def test_the_scoring_job_scores_new_accounts_a_limited_number_per_run(
+    at_now: Jobs, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = {make_account(session).id for _ in range(5)}
+    session.commit()
+    monkeypatch.setattr(score_tasks, "LIMIT", 3)
+
+    def stored() -> set[uuid.UUID]:
+        query = sa.select(AccountScore.account_id).where(AccountScore.account_id.in_(ids))
+        return set(session.scalars(query))
+
+    assert enqueue("scores.rescore").state == "ran"
+    assert len(stored()) == 3
+    assert enqueue("scores.rescore").state == "ran"
+    assert stored() == ids
+    computed = session.scalars(sa.select(AccountScore.computed_at)).all()
+    assert enqueue("scores.rescore").state == "ran"
+    assert session.scalars(sa.select(AccountScore.computed_at)).all() == computed
+    assert set(computed) == {NOW}
 
 
 def test_the_refresh_job_without_a_platform_does_nothing(at_now: Jobs, session: Session) -> None:

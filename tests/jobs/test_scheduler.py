@@ -49,6 +49,7 @@ def test_the_intervals_come_from_the_settings_and_zero_turns_a_job_off(tmp_path:
         environ={
             "MICROREACH_SCHEDULE_ROLLUP_SECONDS": "60",
             "MICROREACH_SCHEDULE_REFRESH_SECONDS": "0",
+            "MICROREACH_SCHEDULE_SCORE_SECONDS": "120",
         },
         data_dir=tmp_path,
     )
@@ -58,6 +59,7 @@ def test_the_intervals_come_from_the_settings_and_zero_turns_a_job_off(tmp_path:
         "links.rollup_clicks": 60,
         "campaigns.mark_missed_deliverables": settings.schedule_missed_deliverables_seconds,
         "privacy.apply_retention": 86400,
+        "scores.rescore": 120,
     }
 
 

@@ -15,6 +15,7 @@ SETTINGS = (
     "schedule_rollup_seconds",
     "schedule_missed_deliverables_seconds",
     "schedule_refresh_seconds",
+    "schedule_score_seconds",
 )
 ROOT = Path(__file__).parents[2]
 

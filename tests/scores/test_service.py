@@ -110,6 +110,88 @@ def test_a_second_run_scores_nothing_and_changes_nothing(
     assert _rows(connection) == before
 
 
+def _count_peer_passes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    calls: list[int] = []
+    rank_all = service.rank_all
+
+    def counted(connection: Connection) -> tuple[int, int]:
+        calls.append(1)
+        return rank_all(connection)
+
+    monkeypatch.setattr(service, "rank_all", counted)
+    return calls
+
+
+def test_a_run_that_scores_nothing_skips_the_peer_pass(
+    connection: Connection, scored: service.ScoreResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    passes = _count_peer_passes(monkeypatch)
+    again = service.score_all(connection, tier_scheme="brief", now=NOW + timedelta(days=1))
+    assert passes == []
+    assert again.scored == 0 and again.reranked == 0
+    assert again.peer_groups == scored.peer_groups > 0
+
+
+def test_the_peer_pass_runs_again_once_an_account_is_gone(
+    connection: Connection, scored: service.ScoreResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Deleting an account deletes its score: its peers' groups changed, so they are re-ranked
+    although nothing needs scoring."""
+    rows = _rows(connection)
+    ranked = [r for r in rows.values() if r.er_percentile is not None]
+    group = ranked[0].er_peer_group
+    members = sorted((r for r in ranked if r.er_peer_group == group), key=lambda r: r.er_median)
+    connection.execute(
+        sa.delete(PlatformAccount).where(PlatformAccount.id == members[0].account_id)
+    )
+    passes = _count_peer_passes(monkeypatch)
+
+    again = service.score_all(connection, tier_scheme="brief", now=NOW + timedelta(days=1))
+
+    assert passes == [1] and again.scored == 0 and again.reranked > 0
+    after = _rows(connection)
+    # Without the lowest member, the next lowest's percentile goes down.
+    assert after[members[1].account_id].er_percentile < members[1].er_percentile
+
+
+def test_an_interrupted_run_is_ranked_by_the_next(
+    connection: Connection, scored: service.ScoreResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run stopped after writing a span but before its peer pass (the CLI commits span by
+    span) left a newer, unranked row: the next run ranks it though it scores nothing."""
+    row = next(r for r in _rows(connection).values() if r.er_percentile is not None)
+    connection.execute(
+        sa.update(AccountScore)
+        .where(AccountScore.account_id == row.account_id)
+        .values(computed_at=NOW + timedelta(hours=1), er_percentile=None, er_peer_group=None)
+    )
+    passes = _count_peer_passes(monkeypatch)
+
+    again = service.score_all(connection, tier_scheme="brief", now=NOW + timedelta(days=1))
+
+    assert passes == [1] and again.scored == 0 and again.reranked == 1
+    restored = _rows(connection)[row.account_id]
+    assert (restored.er_percentile, restored.er_peer_group) == (
+        row.er_percentile,
+        row.er_peer_group,
+    )
+
+
+def test_a_limit_scores_the_lowest_ids_and_leaves_the_rest_for_the_next_run(
+    connection: Connection,
+) -> None:
+    synthetic.generate(connection, creators=40, seed=34, secret_key="k", as_of=AS_OF)
+    ids = sorted(_accounts(connection))
+
+    first = service.score_all(connection, tier_scheme="brief", now=NOW, limit=20)
+
+    assert (first.scored, first.pending, first.up_to_date) == (20, len(ids) - 20, 0)
+    assert sorted(_rows(connection)) == ids[:20]
+    second = service.score_all(connection, tier_scheme="brief", now=NOW, limit=len(ids))
+    assert (second.scored, second.pending, second.up_to_date) == (len(ids) - 20, 0, 20)
+    assert sorted(_rows(connection)) == ids
+
+
 def test_a_new_capture_rescores_only_that_account(
     connection: Connection, scored: service.ScoreResult
 ) -> None:

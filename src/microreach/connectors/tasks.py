@@ -4,9 +4,9 @@
 scheduler enqueues every MICROREACH_SCHEDULE_REFRESH_SECONDS. Accounts go by priority:
 creators invited to or working in draft and active campaigns first, then shortlisted
 creators (`shortlisted_account_ids`), then every other stale account, oldest capture first.
-After a run that refreshed anything, the job rescores through `scores.service.score_all`,
-which scores exactly the accounts whose capture is newer than their score (the ones the
-refresh changed, and any other stale ones) and re-ranks peers. Safe to run twice: see
+After a run that refreshed anything, the job rescores through `scores.tasks.rescore`, which
+scores exactly the accounts whose capture is newer than their score (the ones the refresh
+changed, and any other stale ones) and re-ranks peers. Safe to run twice: see
 `connectors.refresh`; a second rescoring finds nothing stale.
 """
 
@@ -28,7 +28,7 @@ from microreach.creators.enums import Platform
 from microreach.db.session import Database
 from microreach.jobs import JobContext, job
 from microreach.lists import service as lists_service
-from microreach.scores import service as scores_service
+from microreach.scores.tasks import rescore
 
 
 def connectors_for(
@@ -80,12 +80,6 @@ class RefreshArgs(BaseModel):
     platforms: list[Platform] | None = None
 
 
-def rescore(database: Database, settings: Settings) -> scores_service.ScoreResult:
-    """Score the accounts whose capture is newer than their score, then re-rank peers."""
-    with database.transaction() as session:
-        return scores_service.score_all(session.connection(), tier_scheme=settings.tier_scheme)
-
-
 @job("connectors.refresh_due", RefreshArgs, retries=1, backoff=(300,))
 def refresh_job(ctx: JobContext, args: RefreshArgs) -> str:
     platforms = [p.value for p in args.platforms] if args.platforms else None
@@ -93,7 +87,7 @@ def refresh_job(ctx: JobContext, args: RefreshArgs) -> str:
     if not connectors:
         return "no platform is configured"
     result = refresh_due(ctx.database, ctx.settings, connectors=connectors, limit=args.limit)
-    scored = rescore(ctx.database, ctx.settings).scored if result.refreshed else 0
+    scored = rescore(ctx.database, ctx.settings, ctx.now()).scored if result.refreshed else 0
     return (
         f"{result.refreshed} refreshed, {result.failed} failed, {result.skipped} skipped; "
         f"{scored} rescored"

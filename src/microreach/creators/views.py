@@ -89,6 +89,7 @@ def creator_page(
         "sparkline_width": SPARKLINE_WIDTH,
         "sparkline_height": SPARKLINE_HEIGHT,
         "fmt": SCORE_FORMATS,
+        "score_every": settings.schedule_score_seconds,
     }
     return render(request, "creators/detail.html", context)
 

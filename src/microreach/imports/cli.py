@@ -185,3 +185,11 @@ def _print(report: ImportReport) -> None:
     )
     if report.rejects_path is not None:
         typer.echo(f"rejected rows written to {report.rejects_path}", err=True)
+    if report.created or report.updated or report.snapshots:
+        every = get_settings().schedule_score_seconds
+        later = (
+            f" (the scoring job of a running scheduler does it within {-(-every // 60)} min)"
+            if every
+            else ""
+        )
+        typer.echo(f"score the new and changed accounts with `microreach score`{later}", err=True)

@@ -25,7 +25,7 @@ from microreach.imports import mapping, service
 from microreach.imports.schemas import ImportKind, ImportReport
 from microreach.kit.errors import InvalidError, NotFoundError
 from microreach.web.auth import require_member
-from microreach.web.deps import SessionDep, SettingsDep, render
+from microreach.web.deps import SessionDep, SettingsDep, get_settings, render
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 # Room for the other form fields and the multipart boundaries around the file.
@@ -160,5 +160,6 @@ def _page(
         "shown_errors": report.errors[:SHOWN_ERRORS] if report else [],
         "token": token,
         "max_mb": MAX_UPLOAD_BYTES // 2**20,
+        "score_every": get_settings(request).schedule_score_seconds,
     }
     return render(request, "imports/upload.html", context, status_code)

@@ -10,6 +10,7 @@ TASK_MODULES = (
     "microreach.connectors.tasks",
     "microreach.reports.tasks",
     "microreach.privacy.tasks",
+    "microreach.scores.tasks",
 )
 _loaded = False
 

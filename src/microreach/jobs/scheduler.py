@@ -51,6 +51,7 @@ def periodic_jobs(settings: Settings) -> list[Periodic]:
         (REPORTS_JOB, settings.schedule_rollup_seconds if REPORTS_JOB in names() else 0),
         ("campaigns.mark_missed_deliverables", settings.schedule_missed_deliverables_seconds),
         ("connectors.refresh_due", settings.schedule_refresh_seconds),
+        ("scores.rescore", settings.schedule_score_seconds),
         ("privacy.apply_retention", settings.schedule_retention_seconds),
     )
     return [Periodic(name, seconds) for name, seconds in table if seconds > 0]

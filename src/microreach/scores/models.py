@@ -71,3 +71,18 @@ class AccountScore(Base):
     sponsored_posts: Mapped[int] = mapped_column(default=0)
     undisclosed_posts: Mapped[int] = mapped_column(default=0)
     disclosure: Mapped[dict[str, Any]] = mapped_column(PortableJSON, default=dict)
+
+
+class ScoreState(Base):
+    """What the scoring job's last complete peer pass saw (one row, name "peer_pass"): the
+    number of stored scores and the newest `computed_at` among them. A run that scores
+    nothing skips the peer pass while both are unchanged, since the pass would then change
+    nothing; a deleted account (fewer rows) or an interrupted run (newer rows) makes it run."""
+
+    __tablename__ = "score_state"
+
+    name: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    scores: Mapped[int] = mapped_column(sa.BigInteger)
+    computed_until: Mapped[datetime | None]
+    peer_groups: Mapped[int]
+    ranked_at: Mapped[datetime]

@@ -12,7 +12,9 @@ It runs in two passes (docs/metrics.md, "Scores stored for every creator"):
    prior and every account is ranked within its group. Rows whose figures did not change are
    not written.
 
-Run again with no new captures, the job scores nothing and the peer pass changes nothing.
+Run again with no new captures, the job scores nothing and the peer pass changes nothing
+(then it is skipped: see peer_pass). The periodic job `scores.rescore` (scores/tasks.py) runs
+the same job for a limited number of accounts at a time.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from typing import Any, cast
 import orjson
 import sqlalchemy as sa
 from sqlalchemy import Connection
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from microreach.creators.models import PlatformAccount
@@ -58,7 +61,7 @@ from microreach.science.peers import (
 )
 from microreach.science.relationship import RELATIONSHIP_VERSION, relationship_score
 from microreach.scores import repository
-from microreach.scores.models import AccountScore
+from microreach.scores.models import AccountScore, ScoreState
 from microreach.scores.repository import AccountRecord, Span, iter_id_batches, load_span
 from microreach.scores.schemas import AccountScoresOut as AccountScoresOut
 from microreach.scores.schemas import (
@@ -76,6 +79,8 @@ TOLERANCE = 1e-9
 
 PeerTable = dict[GroupKey, PeerStats]
 SCORES = cast(sa.Table, AccountScore.__table__)
+STATE = cast(sa.Table, ScoreState.__table__)
+PEER_PASS = "peer_pass"  # the score_state row of the peer pass
 ACCOUNTS = cast(sa.Table, PlatformAccount.__table__)
 Progress = Callable[[int], None]
 
@@ -99,6 +104,7 @@ class ScoreResult:
     reranked: int  # rows the peer pass changed
     peer_groups: int  # groups with enough accounts to rank against
     version: str
+    pending: int = 0  # accounts that needed scoring beyond ``limit``, left for a later run
 
 
 @dataclass(frozen=True, slots=True)
@@ -511,8 +517,10 @@ def score_all(
     now: datetime | None = None,
     progress: Progress | None = None,
     commit_each: bool = False,
+    limit: int | None = None,
 ) -> ScoreResult:
-    """Score every account that needs it, then rank every account within its peers.
+    """Score every account that needs it (at most ``limit``, lowest ids first, when given),
+    then rank every account within its peers.
 
     ``workers`` > 0 scores spans in that many processes, each with its own connection to
     ``database_url``, reading committed data and writing its own spans; this needs
@@ -527,6 +535,11 @@ def score_all(
     else:
         stale = stale_ids(connection, version)
     total = connection.execute(sa.select(sa.func.count()).select_from(PlatformAccount)).scalar()
+    up_to_date = int(total or 0) - len(stale)
+    pending = 0
+    if limit is not None and len(stale) > limit:
+        pending = len(stale) - limit
+        stale = set(sorted(stale)[:limit])
     with _without_gc():
         table = peer_table(_stored(connection))
     jobs = plan_jobs(connection, stale, tier_scheme=tier_scheme, now=now)
@@ -535,10 +548,43 @@ def score_all(
         scored += count
         if progress is not None:
             progress(count)
-    reranked, groups = rank_all(connection)
+    reranked, groups = peer_pass(connection, scored=scored, now=now)
     if commit_each:
         connection.commit()
-    return ScoreResult(scored, int(total or 0) - len(stale), reranked, groups, version)
+    return ScoreResult(scored, up_to_date, reranked, groups, version, pending)
+
+
+def peer_pass(connection: Connection, *, scored: int, now: datetime) -> tuple[int, int]:
+    """rank_all, unless this run scored nothing and the stored scores are those the last
+    peer pass ranked (as many rows, the same newest `computed_at`): the pass would then
+    change nothing, and it reads every stored score. (rows changed, peer groups)"""
+    seen = _scores_seen(connection)
+    last = connection.execute(
+        sa.select(STATE.c.scores, STATE.c.computed_until, STATE.c.peer_groups).where(
+            STATE.c.name == PEER_PASS
+        )
+    ).first()
+    if scored == 0 and last is not None and (last.scores, last.computed_until) == seen:
+        return 0, int(last.peer_groups)
+    reranked, groups = rank_all(connection)
+    values = {
+        "scores": seen[0], "computed_until": seen[1], "peer_groups": groups, "ranked_at": now,
+    }  # fmt: skip
+    upsert = (sqlite.insert if connection.dialect.name == "sqlite" else postgresql.insert)(STATE)
+    connection.execute(
+        upsert.values(name=PEER_PASS, **values).on_conflict_do_update(
+            index_elements=[STATE.c.name], set_=values
+        )
+    )
+    return reranked, groups
+
+
+def _scores_seen(connection: Connection) -> tuple[int, datetime | None]:
+    """How many scores are stored, and the newest time one was computed."""
+    count, newest = connection.execute(
+        sa.select(sa.func.count(), sa.func.max(SCORES.c.computed_at)).select_from(SCORES)
+    ).one()
+    return int(count), newest
 
 
 def _run(
