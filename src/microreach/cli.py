@@ -313,9 +313,7 @@ def demo(
         )
     typer.echo(f"scores: {scored.scored:,} accounts scored", err=True)
     if scored.scored or scored.reranked:
-        with database.engine.connect() as connection:
-            indexed = discovery.refresh_index(connection, settings)
-            connection.commit()
+        indexed = discovery.rebuild_index(database.engine, settings)
         typer.echo(f"discovery: {indexed.profiles:,} accounts indexed", err=True)
     with database.sessions() as session:
         email, password = accounts.ensure_demo_login(session, settings)

@@ -280,6 +280,12 @@ class Settings(BaseSettings):
         description="Seconds between scoring runs (`scores.rescore`: accounts with no score, "
         "a stale one or one of older formulas); 0 turns it off.",
     )
+    schedule_discovery_seconds: int = Field(
+        default=900,
+        ge=0,
+        description="Seconds between checks of the discovery index (`discovery.refresh_index`), "
+        "rebuilt when accounts, creators or scores changed since; 0 turns it off.",
+    )
 
     @field_validator("log_level")
     @classmethod

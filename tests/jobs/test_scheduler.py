@@ -50,6 +50,7 @@ def test_the_intervals_come_from_the_settings_and_zero_turns_a_job_off(tmp_path:
             "MICROREACH_SCHEDULE_ROLLUP_SECONDS": "60",
             "MICROREACH_SCHEDULE_REFRESH_SECONDS": "0",
             "MICROREACH_SCHEDULE_SCORE_SECONDS": "120",
+            "MICROREACH_SCHEDULE_DISCOVERY_SECONDS": "0",
         },
         data_dir=tmp_path,
     )

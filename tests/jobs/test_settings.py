@@ -16,6 +16,7 @@ SETTINGS = (
     "schedule_missed_deliverables_seconds",
     "schedule_refresh_seconds",
     "schedule_score_seconds",
+    "schedule_discovery_seconds",
 )
 ROOT = Path(__file__).parents[2]
 

@@ -19,9 +19,7 @@ def index() -> None:
     settings = get_settings()
     database = open_database(settings)
     started = time.perf_counter()
-    with database.engine.connect() as connection:
-        result = service.refresh_index(connection, settings)
-        connection.commit()
+    result = service.rebuild_index(database.engine, settings)
     typer.echo(
         f"{result.profiles:,} accounts indexed ({result.niches:,} niche entries, "
         f"{result.audience_shares:,} audience shares) in {time.perf_counter() - started:.1f} s",

@@ -36,13 +36,35 @@ def rebuild(
     now: datetime,
     progress: Callable[[int], None] | None = None,
 ) -> IndexResult:
-    """Replace the whole index (the caller commits); run after `microreach score`.
+    """Replace the whole index in the caller's transaction (the caller commits): stage, then
+    publish. service.rebuild_index commits between the two instead."""
+    result = stage(connection, tier_scheme=tier_scheme, now=now, progress=progress)
+    publish(connection)
+    return result
 
-    Doc ids are numbered in ``repository.accounts_in_rank_order``: a higher doc_id is a better
-    engagement percentile, then authenticity, then a higher account id. Search reads the best
-    matches first by walking doc_ids down (docs/discovery.md, "The index")."""
-    repository.clear_index(connection)
-    doc_id = repository.next_doc_id(connection)
+
+def publish(connection: Connection) -> None:
+    """Make the staged index the index; then the posting lists and planner statistics."""
+    repository.publish_staged(connection)
+    repository.write_postings(connection)
+    repository.analyze(connection)
+
+
+def stage(
+    connection: Connection,
+    *,
+    tier_scheme: str,
+    now: datetime,
+    progress: Callable[[int], None] | None = None,
+) -> IndexResult:
+    """Build the whole index into this connection's temporary tables (the long part: it only
+    reads the source tables); run after `microreach score`, then publish.
+
+    Doc ids are numbered from 1 in ``repository.accounts_in_rank_order``: a higher doc_id is a
+    better engagement percentile, then authenticity, then a higher account id. Search reads
+    the best matches first by walking doc_ids down (docs/discovery.md, "The index")."""
+    repository.start_staging(connection)
+    doc_id = 1
     totals = [0, 0, 0]
     order = repository.accounts_in_rank_order(connection)
     for start in range(0, len(order), BATCH):
@@ -66,8 +88,6 @@ def rebuild(
         totals = [totals[0] + len(profiles), totals[1] + len(niches), totals[2] + len(shares)]
         if progress is not None:
             progress(len(profiles))
-    repository.write_postings(connection)
-    repository.analyze(connection)
     return IndexResult(*totals)
 
 

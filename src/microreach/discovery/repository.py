@@ -116,18 +116,45 @@ def clear_index(connection: Connection) -> None:
     connection.execute(PROFILES.delete())
 
 
+def _staged(table: sa.Table) -> sa.Table:
+    """A temporary table with ``table``'s columns and types, and no constraints."""
+    columns = (sa.Column(c.name, c.type) for c in table.columns)
+    return sa.Table(f"staged_{table.name}", sa.MetaData(), *columns, prefixes=["TEMPORARY"])
+
+
+# The index tables and their staged copies, in the order they are filled (profiles first).
+STAGED = tuple((table, _staged(table)) for table in (PROFILES, NICHES, AUDIENCE))
+
+
+def start_staging(connection: Connection) -> None:
+    """Empty temporary copies of the index tables, for write_index.
+
+    Temporary tables belong to this connection: on SQLite, writing them takes no lock on the
+    database file, so the long part of a rebuild never makes other writers wait."""
+    for _, staged in STAGED:
+        connection.exec_driver_sql(f"DROP TABLE IF EXISTS {staged.name}")
+        staged.create(connection)
+
+
 def write_index(
     connection: Connection,
     profiles: Sequence[dict[str, Any]],
     niches: Sequence[dict[str, Any]],
     audience: Sequence[dict[str, Any]],
 ) -> None:
-    if profiles:
-        connection.execute(sa.insert(DiscoveryProfile), list(profiles))
-    if niches:
-        connection.execute(sa.insert(DiscoveryNiche), list(niches))
-    if audience:
-        connection.execute(sa.insert(DiscoveryAudience), list(audience))
+    """Add rows to the staged copies (see start_staging)."""
+    for (_, staged), rows in zip(STAGED, (profiles, niches, audience), strict=True):
+        if rows:
+            connection.execute(staged.insert(), list(rows))
+
+
+def publish_staged(connection: Connection) -> None:
+    """Replace the index by its staged copies, then drop them."""
+    clear_index(connection)
+    for table, staged in STAGED:
+        names = [c.name for c in table.columns]
+        connection.execute(table.insert().from_select(names, sa.select(*staged.c)))
+        connection.exec_driver_sql(f"DROP TABLE {staged.name}")
 
 
 def write_postings(connection: Connection) -> int:
@@ -136,10 +163,6 @@ def write_postings(connection: Connection) -> int:
     if connection.dialect.name != "postgresql":
         return 0
     return postings.rebuild(connection)
-
-
-def next_doc_id(connection: Connection) -> int:
-    return int(connection.execute(sa.select(sa.func.max(P.doc_id))).scalar() or 0) + 1
 
 
 def analyze(connection: Connection) -> None:

@@ -11,6 +11,7 @@ TASK_MODULES = (
     "microreach.reports.tasks",
     "microreach.privacy.tasks",
     "microreach.scores.tasks",
+    "microreach.discovery.tasks",
 )
 _loaded = False
 

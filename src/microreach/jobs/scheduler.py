@@ -52,6 +52,8 @@ def periodic_jobs(settings: Settings) -> list[Periodic]:
         ("campaigns.mark_missed_deliverables", settings.schedule_missed_deliverables_seconds),
         ("connectors.refresh_due", settings.schedule_refresh_seconds),
         ("scores.rescore", settings.schedule_score_seconds),
+        # After the scoring job in a tick: a new account is scored, then indexed.
+        ("discovery.refresh_index", settings.schedule_discovery_seconds),
         ("privacy.apply_retention", settings.schedule_retention_seconds),
     )
     return [Periodic(name, seconds) for name, seconds in table if seconds > 0]

@@ -85,4 +85,4 @@ class ScoreState(Base):
     scores: Mapped[int] = mapped_column(sa.BigInteger)
     computed_until: Mapped[datetime | None]
     peer_groups: Mapped[int]
-    ranked_at: Mapped[datetime]
+    ranked_at: Mapped[datetime]  # when the pass ran (clock time)

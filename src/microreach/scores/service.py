@@ -548,16 +548,19 @@ def score_all(
         scored += count
         if progress is not None:
             progress(count)
-    reranked, groups = peer_pass(connection, scored=scored, now=now)
+    reranked, groups = peer_pass(connection, scored=scored)
     if commit_each:
         connection.commit()
     return ScoreResult(scored, up_to_date, reranked, groups, version, pending)
 
 
-def peer_pass(connection: Connection, *, scored: int, now: datetime) -> tuple[int, int]:
+def peer_pass(connection: Connection, *, scored: int) -> tuple[int, int]:
     """rank_all, unless this run scored nothing and the stored scores are those the last
     peer pass ranked (as many rows, the same newest `computed_at`): the pass would then
-    change nothing, and it reads every stored score. (rows changed, peer groups)"""
+    change nothing, and it reads every stored score. (rows changed, peer groups)
+
+    The state's `ranked_at` is the clock time of the pass, not the run's ``now``: discovery
+    compares it with the time its index was built (discovery.service.index_outdated)."""
     seen = _scores_seen(connection)
     last = connection.execute(
         sa.select(STATE.c.scores, STATE.c.computed_until, STATE.c.peer_groups).where(
@@ -568,7 +571,7 @@ def peer_pass(connection: Connection, *, scored: int, now: datetime) -> tuple[in
         return 0, int(last.peer_groups)
     reranked, groups = rank_all(connection)
     values = {
-        "scores": seen[0], "computed_until": seen[1], "peer_groups": groups, "ranked_at": now,
+        "scores": seen[0], "computed_until": seen[1], "peer_groups": groups, "ranked_at": utcnow(),
     }  # fmt: skip
     upsert = (sqlite.insert if connection.dialect.name == "sqlite" else postgresql.insert)(STATE)
     connection.execute(
