@@ -205,7 +205,8 @@ def test_account_not_scored_yet_is_a_409_problem_naming_the_command(
     body = response.json()
     assert body["title"] == "Conflict"
     assert body["detail"] == (
-        f"Account {account.id} has not been scored yet; run `microreach score` to score it."
+        f"Account {account.id} has not been scored yet; the scoring job (`scores.rescore`) "
+        "scores new accounts every few minutes, or run `microreach score` to score it now."
     )
 
 

@@ -453,8 +453,9 @@ def fit_accounts(session: Session, request: FitRequest) -> list[FitResult]:
         row = rows.get(account_id)
         if row is None:
             raise NotFoundError(
-                f"No indexed account with id {account_id}; run `microreach score` and refresh "
-                "the discovery index.",
+                f"No indexed account with id {account_id}; new accounts are indexed once scored, "
+                "by the periodic jobs, or at once by `microreach score` then "
+                "`microreach discovery index`.",
                 field="account_ids",
             )
         out.append(

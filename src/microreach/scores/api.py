@@ -18,7 +18,8 @@ SCORES_RESPONSES: dict[int | str, dict[str, Any]] = {
     **NOT_FOUND_RESPONSES,
     409: {
         "model": Problem,
-        "description": "The account exists but has not been scored yet: run `microreach score`.",
+        "description": "The account exists but has not been scored yet: the periodic scoring "
+        "job scores it within minutes, `microreach score` at once.",
     },
 }
 

@@ -646,7 +646,8 @@ def get_account_scores(session: Session, account_id: uuid.UUID) -> AccountScores
     stored = found[0]
     if stored.score is None:
         raise ConflictError(
-            f"Account {account_id} has not been scored yet; run `microreach score` to score it."
+            f"Account {account_id} has not been scored yet; the scoring job (`scores.rescore`) "
+            "scores new accounts every few minutes, or run `microreach score` to score it now."
         )
     return scores_out(stored.score, stored.last_captured_at)
 
