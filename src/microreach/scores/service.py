@@ -540,8 +540,10 @@ def score_all(
     if limit is not None and len(stale) > limit:
         pending = len(stale) - limit
         stale = set(sorted(stale)[:limit])
-    with _without_gc():
-        table = peer_table(_stored(connection))
+    table: PeerTable = {}
+    if stale:  # the peer table reads every stored score: only when something needs scoring
+        with _without_gc():
+            table = peer_table(_stored(connection))
     jobs = plan_jobs(connection, stale, tier_scheme=tier_scheme, now=now)
     scored = 0
     for count in _run(connection, list(jobs), table, workers, database_url, commit_each):
